@@ -1,0 +1,1 @@
+"""Local launcher and deployment helpers (infra/stack.py), importable by tests and benchmarks."""

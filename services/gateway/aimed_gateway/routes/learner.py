@@ -1,0 +1,111 @@
+"""The learner's own resources: identity, settings, angles, stats, model status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from aimed_contracts.errors import ServiceError
+from aimed_gateway.deps import (
+    ClockHeadersDep,
+    GeneratorDep,
+    LearnerDep,
+    PrefetcherDep,
+    SchedulerDep,
+    SettingsDep,
+)
+from aimed_gateway.schemas import (
+    AnglesPublic,
+    LearnerPublic,
+    ModelStatus,
+    SettingsPublic,
+    SettingsUpdate,
+    StatsPublic,
+)
+from aimed_servicekit.errors import ERROR_RESPONSES
+
+router = APIRouter(tags=["learner"], responses=ERROR_RESPONSES)
+
+
+@router.get("/me", response_model=LearnerPublic)
+async def get_me(learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
+    return await scheduler.get_json(scheduler.learner_path(learner_id))
+
+
+@router.get("/settings", response_model=SettingsPublic)
+async def get_learner_settings(learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
+    return await scheduler.get_json(scheduler.learner_path(learner_id, "/settings"))
+
+
+@router.patch("/settings", response_model=SettingsPublic)
+async def update_learner_settings(
+    update: SettingsUpdate, learner_id: LearnerDep, scheduler: SchedulerDep
+) -> Any:
+    return await scheduler.patch_json(
+        scheduler.learner_path(learner_id, "/settings"), update.model_dump(mode="json", exclude_unset=True)
+    )
+
+
+@router.get("/angles", response_model=AnglesPublic)
+async def list_angles(
+    learner_id: LearnerDep, scheduler: SchedulerDep, topic_id: int | None = None, status: str | None = None
+) -> Any:
+    return await scheduler.get_json(
+        scheduler.learner_path(learner_id, "/angles"), params={"topic_id": topic_id, "status": status}
+    )
+
+
+@router.get("/stats", response_model=StatsPublic)
+async def get_stats(
+    learner_id: LearnerDep,
+    scheduler: SchedulerDep,
+    prefetcher: PrefetcherDep,
+    clock_headers: ClockHeadersDep,
+    days: int = 30,
+) -> Any:
+    stats: dict[str, Any] = await scheduler.get_json(
+        scheduler.learner_path(learner_id, "/stats"), params={"days": days}, headers=clock_headers
+    )
+    ready = await scheduler.get_json(
+        scheduler.learner_path(learner_id, "/cards"), params={"unreviewed": "true", "limit": 500}
+    )
+    # A BattleCard is never graded, so only drills count as cards waiting to be studied.
+    stats["cards_ready"] = sum(1 for card in ready["data"] if card["kind"] != "battlecard")
+    stats["generation_available"] = prefetcher.generator_available is not False
+    return stats
+
+
+@router.get("/model/status", response_model=ModelStatus)
+async def model_status(
+    _: LearnerDep, generator: GeneratorDep, prefetcher: PrefetcherDep, settings: SettingsDep
+) -> ModelStatus:
+    """Whether cards can be generated now (the generator's health, and the model behind it)."""
+    common = ModelStatus(
+        available=False,
+        generator_url=generator.base_url,
+        policy=settings.generation_policy,
+        prefetch_depth=settings.prefetch_depth,
+        message="",
+    )
+    try:
+        health = await generator.get_json("/health", timeout_s=5.0)
+    except ServiceError as exc:
+        prefetcher.generator_available = False
+        return common.model_copy(
+            update={
+                "detail": exc.envelope()["error"],
+                "message": "El generador no responde: las tarjetas ya generadas siguen disponibles.",
+            }
+        )
+    ok = health.get("status") == "ok"
+    prefetcher.generator_available = ok
+    model = (health.get("backend") or {}).get("model_id")
+    return common.model_copy(
+        update={
+            "available": ok,
+            "model_id": model if isinstance(model, str) else None,
+            "detail": health,
+            "message": "Modelo listo para generar tarjetas." if ok else "El modelo no está listo todavía.",
+        }
+    )

@@ -1,0 +1,192 @@
+"""Topics, their contexts, and syllabus import."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import ValidationError
+
+from aimed_contracts.errors import InvalidInput, PayloadTooLarge
+from aimed_gateway.deps import ClockHeadersDep, LearnerDep, SchedulerDep, SettingsDep
+from aimed_gateway.schemas import (
+    ContextCreate,
+    ContextPublic,
+    ContextsPublic,
+    TopicCreate,
+    TopicImportResult,
+    TopicPublic,
+    TopicsPublic,
+    TopicUpdate,
+)
+from aimed_servicekit.errors import ERROR_RESPONSES
+
+DEFAULT_SOURCE_LABEL = "Texto pegado"
+router = APIRouter(prefix="/topics", tags=["topics"], responses=ERROR_RESPONSES)
+
+IMPORT_BODY_DOC = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": TopicCreate.model_json_schema()}},
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+        }
+    }
+}
+CONTEXT_BODY_DOC = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": ContextCreate.model_json_schema()},
+            "text/plain": {"schema": {"type": "string"}},
+            "text/markdown": {"schema": {"type": "string"}},
+        }
+    }
+}
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    body = await request.body()
+    if len(body) > limit:
+        raise PayloadTooLarge(f"The upload is {len(body)} bytes; the limit is {limit} bytes.")
+    return body
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@router.get("", response_model=TopicsPublic)
+async def list_topics(
+    learner_id: LearnerDep,
+    scheduler: SchedulerDep,
+    clock_headers: ClockHeadersDep,
+    modulo: str | None = None,
+    status: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> Any:
+    return await scheduler.get_json(
+        scheduler.learner_path(learner_id, "/topics"),
+        params={"modulo": modulo, "status": status, "offset": offset, "limit": limit},
+        headers=clock_headers,
+    )
+
+
+@router.post("", response_model=TopicPublic, status_code=201)
+async def create_topic(topic: TopicCreate, learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
+    return await scheduler.post_json(
+        scheduler.learner_path(learner_id, "/topics"), topic.model_dump(mode="json")
+    )
+
+
+@router.post("/import", response_model=TopicImportResult, openapi_extra=IMPORT_BODY_DOC)
+async def import_topics(
+    request: Request, learner_id: LearnerDep, scheduler: SchedulerDep, settings: SettingsDep
+) -> Any:
+    """Imports a syllabus, all or nothing: a JSON list of topics, a CSV body, or a multipart `file`."""
+    media_type = _media_type(request)
+    path = scheduler.learner_path(learner_id, "/topics/import")
+    if media_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("file: attach the syllabus as a form field named 'file' (.csv or .json).")
+        content = await upload.read()
+        if len(content) > settings.max_upload_bytes:
+            raise PayloadTooLarge(
+                f"The upload is {len(content)} bytes; the limit is {settings.max_upload_bytes}."
+            )
+        name = (upload.filename or "").lower()
+        media_type = "application/json" if name.endswith(".json") else "text/csv"
+    else:
+        content = await _read_limited(request, settings.max_upload_bytes)
+    if media_type not in ("application/json", "text/csv"):
+        raise InvalidInput(
+            f"Content-Type '{media_type or 'none'}' is not supported: "
+            "send application/json (a list of topics), "
+            "text/csv (a header row: name,modulo,priority,date_assigned) or a multipart 'file'."
+        )
+    if not content.strip():
+        raise InvalidInput("The syllabus is empty: send at least one topic.")
+    response = await scheduler.request("POST", path, content=content, headers={"Content-Type": media_type})
+    return response.json()
+
+
+@router.get("/{topic_id}", response_model=TopicPublic)
+async def get_topic(
+    topic_id: int, learner_id: LearnerDep, scheduler: SchedulerDep, clock_headers: ClockHeadersDep
+) -> Any:
+    return await scheduler.get_json(
+        scheduler.learner_path(learner_id, f"/topics/{topic_id}"), headers=clock_headers
+    )
+
+
+@router.patch("/{topic_id}", response_model=TopicPublic)
+async def update_topic(
+    topic_id: int, update: TopicUpdate, learner_id: LearnerDep, scheduler: SchedulerDep
+) -> Any:
+    return await scheduler.patch_json(
+        scheduler.learner_path(learner_id, f"/topics/{topic_id}"),
+        update.model_dump(mode="json", exclude_unset=True),
+    )
+
+
+@router.delete("/{topic_id}", status_code=204)
+async def delete_topic(topic_id: int, learner_id: LearnerDep, scheduler: SchedulerDep) -> Response:
+    await scheduler.delete(scheduler.learner_path(learner_id, f"/topics/{topic_id}"))
+    return Response(status_code=204)
+
+
+@router.get("/{topic_id}/contexts", response_model=ContextsPublic)
+async def list_contexts(topic_id: int, learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
+    return await scheduler.get_json(scheduler.learner_path(learner_id, f"/topics/{topic_id}/contexts"))
+
+
+@router.post(
+    "/{topic_id}/contexts", response_model=ContextPublic, status_code=201, openapi_extra=CONTEXT_BODY_DOC
+)
+async def add_context(
+    topic_id: int,
+    request: Request,
+    learner_id: LearnerDep,
+    scheduler: SchedulerDep,
+    settings: SettingsDep,
+    source_label: Annotated[str, Query(max_length=300)] = "",
+) -> Any:
+    """Adds a guideline excerpt: JSON `{source_label, text, format}`, or a text/plain or markdown body."""
+    media_type = _media_type(request)
+    raw = await _read_limited(request, settings.max_upload_bytes)
+    if media_type == "application/json":
+        try:
+            context = ContextCreate.model_validate_json(raw)
+        except ValidationError as exc:
+            raise InvalidInput(
+                "The context is invalid: "
+                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+                detail=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
+            ) from exc
+    elif media_type in ("text/plain", "text/markdown"):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"The context is not UTF-8 text (byte {exc.start}); save it as UTF-8."
+            ) from exc
+        if not text.strip():
+            raise InvalidInput("The context is empty: paste the guideline excerpt.")
+        context = ContextCreate(
+            source_label=source_label,
+            text=text,
+            format="markdown" if media_type == "text/markdown" else "text",
+        )
+    else:
+        raise InvalidInput(
+            f"Content-Type '{media_type or 'none'}' is not supported: "
+            "send application/json, text/plain or text/markdown."
+        )
+    return await scheduler.post_json(
+        scheduler.learner_path(learner_id, f"/topics/{topic_id}/contexts"),
+        {"source_label": context.source_label.strip() or DEFAULT_SOURCE_LABEL, "text": context.text},
+    )

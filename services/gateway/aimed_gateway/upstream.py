@@ -1,0 +1,118 @@
+"""HTTP clients for the scheduler and the generator (docs/internal-api.md).
+
+An upstream error envelope is re-raised as the same typed error, so the learner sees
+the scheduler's own message (e.g. a 422 listing invalid CSV rows); a connection
+failure becomes a 503 naming the service that is down.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from aimed_contracts.errors import ServiceError, Unavailable, UpstreamTimeout
+
+
+class UpstreamError(ServiceError):  # type: ignore[misc]
+    """An error answered by an internal service, carried through with its status and type."""
+
+    def __init__(self, status_code: int, error_type: str, message: str, detail: Any, headers: dict[str, str]):
+        super().__init__(message, detail=detail, error_type=error_type, headers=headers)
+        self.status_code = status_code
+
+
+def _raise_for(service: str, response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    try:
+        body = response.json()
+        error = body["error"]
+        error_type, message, detail = str(error["type"]), str(error["message"]), error.get("detail")
+    except (ValueError, KeyError, TypeError):
+        error_type = "upstream_error"
+        message = f"The {service} answered {response.status_code} without an error envelope."
+        detail = response.text[:500]
+    headers = {k: v for k, v in response.headers.items() if k.lower() == "retry-after"}
+    status = response.status_code if response.status_code < 500 or response.status_code in (503, 504) else 502
+    raise UpstreamError(status, error_type, message, detail, headers)
+
+
+class ServiceClient:
+    """A named internal service reached over one shared httpx.AsyncClient."""
+
+    def __init__(self, name: str, base_url: str, timeout_s: float) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        files: dict[str, Any] | None = None,
+        timeout_s: float | None = None,
+    ) -> httpx.Response:
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        extra: dict[str, Any] = {}
+        if timeout_s is not None:
+            extra["timeout"] = timeout_s
+        try:
+            response = await self.client.request(
+                method,
+                path,
+                json=json,
+                params=clean_params,
+                content=content,
+                headers=headers,
+                files=files,
+                **extra,
+            )
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(
+                f"The {self.name} did not answer in time; try again.", error_type=f"{self.name}_timeout"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise Unavailable(
+                f"The {self.name} is not reachable at {self.base_url}; start it (make run) and try again.",
+                error_type=f"{self.name}_unavailable",
+            ) from exc
+        _raise_for(self.name, response)
+        return response
+
+    async def get_json(self, path: str, **kwargs: Any) -> Any:
+        return (await self.request("GET", path, **kwargs)).json()
+
+    async def post_json(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        response = await self.request("POST", path, json=body, **kwargs)
+        return None if response.status_code == 204 or not response.content else response.json()
+
+    async def patch_json(self, path: str, body: Any, **kwargs: Any) -> Any:
+        return (await self.request("PATCH", path, json=body, **kwargs)).json()
+
+    async def delete(self, path: str, **kwargs: Any) -> None:
+        await self.request("DELETE", path, **kwargs)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class Scheduler(ServiceClient):
+    """The scheduler, scoped per learner by `learner_path`."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        super().__init__("scheduler", base_url, timeout_s)
+
+    @staticmethod
+    def learner_path(learner_id: str, suffix: str = "") -> str:
+        return f"/v1/learners/{learner_id}{suffix}"
+
+
+class Generator(ServiceClient):
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        super().__init__("generator", base_url, timeout_s)

@@ -1,0 +1,87 @@
+"""Settings of the generator, read from `AIMED_GENERATOR_*` environment variables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BackendKind(StrEnum):
+    llama_server = "llama_server"
+    openai = "openai"
+
+
+class Policy(StrEnum):
+    strict = "strict"
+    flag = "flag"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AIMED_GENERATOR_", extra="ignore")
+
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8088",
+        # Compose files and LM Studio/Ollama guides name it without our prefix.
+        validation_alias=AliasChoices("AIMED_GENERATOR_LLM_BASE_URL", "LLM_BASE_URL"),
+        description="Base URL of the model server (without /v1).",
+    )
+    llm_backend: BackendKind = Field(
+        default=BackendKind.llama_server,
+        description="`llama_server` (tokenizer, context size and slots read from the server) "
+        "or `openai` (any OpenAI-compatible server: LM Studio, Ollama).",
+    )
+    llm_model: str | None = Field(
+        default=None,
+        description="Model name sent to the server; empty: the first model the server lists.",
+    )
+    llm_api_key: str | None = Field(default=None, description="Bearer token for the model server, if any.")
+    policy: Policy = Field(
+        default=Policy.strict,
+        description="Default for requests that name none: `strict` refuses ungrounded cards, "
+        "`flag` returns them with their grounding report.",
+    )
+    max_attempts: int = Field(default=3, ge=1, le=10, description="Generations per request before refusing.")
+    max_tokens: int = Field(default=768, ge=16, le=8192, description="Default completion budget per attempt.")
+    temperature: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=2.0,
+        description="Sampling temperature; each retry changes the seed, not this.",
+    )
+    max_queue: int = Field(
+        default=8, ge=0, description="Requests allowed to wait for a free slot; beyond that: 503 busy."
+    )
+    queue_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest wait for a free slot before 503 busy."
+    )
+    request_timeout_s: float = Field(
+        default=120.0, gt=0, description="Longest wait for one answer of the model server before 504."
+    )
+    connect_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="Longest wait to connect to the model server before 503 model_unavailable.",
+    )
+    context_window: int = Field(
+        default=4096,
+        ge=256,
+        description="Tokens per request for the `openai` backend (llama-server reports its own).",
+    )
+    llm_slots: int = Field(
+        default=1,
+        ge=1,
+        description="Parallel requests the model server takes for the `openai` backend "
+        "(llama-server reports its own).",
+    )
+    prompt_margin_tokens: int = Field(
+        default=32, ge=0, description="Tokens kept free besides prompt and output, for template drift."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level of the service.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,38 @@
+"""Typed accessors for what the lifespan put on `app.state`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from aimed_generator.backends import ModelBackend
+from aimed_generator.generation import CardGenerator
+from aimed_generator.limiter import SlotLimiter
+from aimed_generator.metrics import GeneratorMetrics
+
+
+def get_generator(request: Request) -> CardGenerator:
+    generator: CardGenerator = request.app.state.generator
+    return generator
+
+
+def get_backend(request: Request) -> ModelBackend:
+    backend: ModelBackend = request.app.state.backend
+    return backend
+
+
+def get_limiter(request: Request) -> SlotLimiter:
+    limiter: SlotLimiter = request.app.state.limiter
+    return limiter
+
+
+def get_metrics(request: Request) -> GeneratorMetrics:
+    metrics: GeneratorMetrics = request.app.state.metrics
+    return metrics
+
+
+GeneratorDep = Annotated[CardGenerator, Depends(get_generator)]
+BackendDep = Annotated[ModelBackend, Depends(get_backend)]
+LimiterDep = Annotated[SlotLimiter, Depends(get_limiter)]
+MetricsDep = Annotated[GeneratorMetrics, Depends(get_metrics)]

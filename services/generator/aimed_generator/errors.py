@@ -1,0 +1,33 @@
+"""The generator's refusals, each a typed error with a stable `type` in the envelope."""
+
+from __future__ import annotations
+
+from aimed_contracts.errors import InvalidInput, PayloadTooLarge, Unavailable, UpstreamTimeout
+
+
+class UngroundedOutput(InvalidInput):
+    """Every attempt produced a card that fails the grounding gate (policy strict)."""
+
+    error_type = "ungrounded_output"
+
+
+class InvalidOutput(InvalidInput):
+    """No attempt produced a card that even parses against the schema."""
+
+    error_type = "invalid_output"
+
+
+class ContextTooLarge(PayloadTooLarge):
+    error_type = "context_too_large"
+
+
+class Busy(Unavailable):
+    error_type = "busy"
+
+
+class ModelUnavailable(Unavailable):
+    error_type = "model_unavailable"
+
+
+class ModelTimeout(UpstreamTimeout):
+    error_type = "upstream_timeout"

@@ -1,0 +1,267 @@
+"""One card request, end to end: admission, context budget, attempts, the gate, the verdict.
+
+The model server's structured output is a help, not a guarantee: llama-server
+answers unconstrained text when it cannot compile a schema (fail-open), and any
+server may cut the JSON at max_tokens. So every answer is parsed, validated against
+the card models and passed through the grounding gate here; a failing one is retried
+with the next seed, up to the attempt bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from pydantic import ValidationError
+
+from aimed_contracts.cards import BattleCard, CardKind, DrillMCQ, DrillOpen, card_json_schema, parse_card
+from aimed_contracts.errors import ServiceError
+from aimed_contracts.grounding import check_card
+from aimed_contracts.markdown import render_markdown
+from aimed_contracts.prompts import GenerationTask
+from aimed_generator.backends import Completion, ModelBackend
+from aimed_generator.budget import fit_prompt
+from aimed_generator.config import Policy, Settings
+from aimed_generator.errors import InvalidOutput, UngroundedOutput
+from aimed_generator.limiter import SlotLimiter
+from aimed_generator.metrics import GeneratorMetrics
+from aimed_generator.models import (
+    AttemptReport,
+    CardRequest,
+    CardResponse,
+    ContextUsed,
+    Issue,
+    Timings,
+    Usage,
+)
+
+Card: TypeAlias = BattleCard | DrillMCQ | DrillOpen
+SEED_SPACE = 2**31
+
+
+# JSON Schema cannot tie the number of rationales to the number of options, so under the
+# grammar a model may write 5 options and 4 rationales (seen with the demo model). Asking for
+# exactly 4 of each keeps the counts equal; the contract (and the gate) still allow 4–5.
+MCQ_GENERATED_OPTIONS = 4
+
+
+def structured_output_schema(kind: CardKind) -> dict[str, Any]:
+    """The card schema handed to the model server as `response_format`."""
+    schema = card_json_schema(kind)
+    if kind == "drill_mcq":
+        properties = schema["properties"]
+        for field in ("options", "option_rationales"):
+            properties[field]["minItems"] = properties[field]["maxItems"] = MCQ_GENERATED_OPTIONS
+        properties["answer_index"]["maximum"] = MCQ_GENERATED_OPTIONS - 1
+    return schema
+
+
+@dataclass
+class Judgement:
+    """What one model answer turned out to be."""
+
+    card: Card | None
+    report: dict[str, Any]
+    issues: list[Issue]
+
+    @property
+    def valid(self) -> bool:
+        return self.card is not None and not self.issues
+
+
+def judge(text: str, task: GenerationTask, contexts: list[str]) -> Judgement:
+    """Parse, validate and gate one answer; never raises on a bad answer."""
+    kind: CardKind = task.card_kind
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        if data.get("kind") != kind:
+            issue = Issue(
+                code="wrong_kind", field="kind", message=f"asked for a {kind} card, got {data.get('kind')!r}"
+            )
+            return Judgement(
+                None, {"valid": False, "kind": data.get("kind"), "issues": [issue.model_dump()]}, [issue]
+            )
+        # Topic, level and angle are the request's, not the model's to choose: a small
+        # model that misspells the topic has not made a medical claim.
+        data.update(topic=task.topic, level=task.level, angle=task.angle.perspective if task.angle else None)
+    report = check_card(data if isinstance(data, dict) else text, contexts)
+    card: Card | None = None
+    if isinstance(data, dict):
+        try:
+            card = parse_card(data)
+        except ValidationError:
+            card = None  # the report names every schema problem
+    issues = [Issue(code=i.code, field=i.field, message=i.message) for i in report.issues]
+    return Judgement(card, report.model_dump(mode="json"), issues)
+
+
+@dataclass
+class _Attempt:
+    number: int
+    seed: int
+    completion: Completion
+    judgement: Judgement
+
+    def report(self) -> AttemptReport:
+        return AttemptReport(
+            attempt=self.number,
+            seed=self.seed,
+            finish_reason=self.completion.finish_reason,
+            prompt_tokens=self.completion.prompt_tokens,
+            completion_tokens=self.completion.completion_tokens,
+            model_ms=round(self.completion.generation_ms + (self.completion.prompt_ms or 0.0), 2),
+            valid=self.judgement.valid,
+            issues=self.judgement.issues,
+        )
+
+
+class CardGenerator:
+    def __init__(
+        self,
+        backend: ModelBackend,
+        limiter: SlotLimiter,
+        metrics: GeneratorMetrics,
+        settings: Settings,
+    ) -> None:
+        self.backend = backend
+        self.limiter = limiter
+        self.metrics = metrics
+        self.settings = settings
+
+    async def generate(self, request: CardRequest) -> CardResponse:
+        try:
+            return await self._generate(request)
+        except ServiceError as exc:
+            self.metrics.refusals.labels(exc.error_type).inc()
+            raise
+
+    async def _generate(self, request: CardRequest) -> CardResponse:
+        started = time.perf_counter()
+        policy = request.policy or self.settings.policy
+        max_tokens = request.max_tokens or self.settings.max_tokens
+        max_attempts = min(request.max_attempts or self.settings.max_attempts, self.settings.max_attempts)
+        task = request.generation_task()
+        kind = task.card_kind
+        schema = structured_output_schema(kind)
+        base_seed = request.seed if request.seed is not None else secrets.randbelow(SEED_SPACE)
+
+        async with self.limiter.slot() as queue_s:
+            info = await self.backend.info()
+            if info.slots != self.limiter.capacity:
+                self.limiter.resize(info.slots)
+            budget_start = time.perf_counter()
+            fitted = await fit_prompt(
+                task,
+                self.backend,
+                n_ctx_slot=info.n_ctx_slot,
+                max_tokens=max_tokens,
+                margin_tokens=self.settings.prompt_margin_tokens,
+            )
+            budget_ms = (time.perf_counter() - budget_start) * 1000
+            contexts = [c.text for c in fitted.task.contexts]
+            attempts: list[_Attempt] = []
+            gate_ms = 0.0
+            for number in range(1, max_attempts + 1):
+                seed = (base_seed + number - 1) % SEED_SPACE
+                completion = await self.backend.complete(
+                    fitted.messages,
+                    schema=schema,
+                    schema_name=f"aimed_{kind}",
+                    seed=seed,
+                    max_tokens=max_tokens,
+                    temperature=self.settings.temperature,
+                )
+                gate_start = time.perf_counter()
+                judgement = await asyncio.to_thread(judge, completion.text, fitted.task, contexts)
+                gate_ms += (time.perf_counter() - gate_start) * 1000
+                attempts.append(_Attempt(number, seed, completion, judgement))
+                self._count_attempt(completion, judgement, retry=number > 1)
+                if judgement.valid:
+                    break
+
+        contexts_used = [
+            ContextUsed(index=index, id=request.contexts[index].id, passages=passages)
+            for index, passages in fitted.passages_by_context.items()
+        ]
+        chosen = self._verdict(
+            attempts,
+            policy,
+            kind,
+            context={
+                "contexts_used": [c.model_dump() for c in contexts_used],
+                "context_budget": fitted.budget.as_dict(),
+            },
+        )
+        card = chosen.judgement.card
+        assert card is not None  # _verdict only returns a parsed card
+        self.metrics.cards.labels(kind, str(chosen.judgement.valid).lower()).inc()
+        generation_ms = sum(a.completion.generation_ms + (a.completion.prompt_ms or 0.0) for a in attempts)
+        completion_tokens = sum(a.completion.completion_tokens for a in attempts)
+        predicted_ms = sum(a.completion.generation_ms for a in attempts)
+        return CardResponse(
+            card=card.model_dump(mode="json"),
+            markdown=render_markdown(card),
+            grounding_report=chosen.judgement.report,
+            model_id=chosen.completion.model_id,
+            usage=Usage(
+                prompt_tokens=sum(a.completion.prompt_tokens for a in attempts),
+                completion_tokens=completion_tokens,
+            ),
+            timings=Timings(
+                queue_ms=round(queue_s * 1000, 2),
+                budget_ms=round(budget_ms, 2),
+                generation_ms=round(generation_ms, 2),
+                gate_ms=round(gate_ms, 2),
+                total_ms=round((time.perf_counter() - started) * 1000, 2),
+                tokens_per_s=round(completion_tokens / max(predicted_ms / 1000, 1e-9), 2),
+            ),
+            attempts=len(attempts),
+            attempt_reports=[a.report() for a in attempts],
+            contexts_used=contexts_used,
+            context_budget=fitted.budget.as_dict(),
+            policy=policy,
+        )
+
+    def _count_attempt(self, completion: Completion, judgement: Judgement, *, retry: bool) -> None:
+        self.metrics.tokens.labels("prompt").inc(completion.prompt_tokens)
+        self.metrics.tokens.labels("completion").inc(completion.completion_tokens)
+        outcome = "valid" if judgement.valid else ("ungrounded" if judgement.card is not None else "invalid")
+        self.metrics.attempts.labels(outcome).inc()
+        if retry:
+            self.metrics.retries.inc()
+
+    def _verdict(
+        self, attempts: list[_Attempt], policy: Policy, kind: CardKind, *, context: dict[str, Any]
+    ) -> _Attempt:
+        valid = [a for a in attempts if a.judgement.valid]
+        if valid:
+            return valid[0]
+        reports = [a.report().model_dump() for a in attempts]
+        detail = {
+            "kind": kind,
+            "attempts": reports,
+            "issues": [{"attempt": r["attempt"], **issue} for r in reports for issue in r["issues"]],
+            **context,
+        }
+        parsed = [a for a in attempts if a.judgement.card is not None]
+        if not parsed:
+            raise InvalidOutput(
+                f"The model produced no schema-valid {kind} card in {len(attempts)} attempt(s); "
+                "see detail.issues (a cut answer needs a larger max_tokens).",
+                detail=detail,
+            )
+        if policy is Policy.strict:
+            raise UngroundedOutput(
+                f"Every one of {len(attempts)} attempt(s) produced a {kind} card that fails the grounding "
+                "gate; see detail.issues. Retry, give a richer context, or use a better model.",
+                detail=detail,
+            )
+        # Policy flag: the card with the fewest problems, for tools and tests to inspect.
+        return min(parsed, key=lambda a: len(a.judgement.issues))

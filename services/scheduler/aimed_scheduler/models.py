@@ -1,0 +1,409 @@
+"""Tables and the API shapes built on them (Base → Create/Update → table → Public → Plural).
+
+Everything a learner owns carries `learner_id`; queries always filter on it so another
+learner's ids behave exactly like unknown ones.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import field_validator
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from aimed_scheduler.db import UtcDateTime
+
+
+def _utc_column(*, nullable: bool, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+def _json_column(*, nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+def _owner() -> Any:
+    return Field(sa_column=Column(Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False))
+
+
+class TopicStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class AngleStatus(StrEnum):
+    ACTIVE = "active"
+    MASTERED = "mastered"
+
+
+class ItemType(StrEnum):
+    TOPIC = "topic"
+    ANGLE = "angle"
+
+
+class CardKind(StrEnum):
+    BATTLECARD = "battlecard"
+    DRILL_MCQ = "drill_mcq"
+    DRILL_OPEN = "drill_open"
+
+
+# ---------------------------------------------------------------- learners
+
+
+class SrsSettingsUpdate(SQLModel):
+    """Any subset of `srs.SrsSettings`; the merged result is validated as a whole."""
+
+    initial_ease: float | None = None
+    minimum_ease: float | None = None
+    relearn_minutes: int | None = None
+    hard_interval_days: int | None = None
+    first_interval_days: int | None = None
+    second_interval_days: int | None = None
+    easy_bonus: float | None = None
+    level2_min_ease: float | None = None
+    level2_min_interval_days: int | None = None
+    mastery_n: int | None = None
+    angle_mastery_n: int | None = None
+    perspectives: list[str] | None = None
+
+
+class LearnerSettingsUpdate(SrsSettingsUpdate):
+    timezone: str | None = None
+    daily_new_limit: int | None = Field(default=None, ge=0, le=1000)
+
+
+class LearnerSettingsPublic(SQLModel):
+    timezone: str
+    daily_new_limit: int
+    initial_ease: float
+    minimum_ease: float
+    relearn_minutes: int
+    hard_interval_days: int
+    first_interval_days: int
+    second_interval_days: int
+    easy_bonus: float
+    level2_min_ease: float
+    level2_min_interval_days: int
+    mastery_n: int
+    angle_mastery_n: int
+    perspectives: list[str]
+
+
+class LearnerBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="Europe/Madrid", max_length=64)
+    daily_new_limit: int = Field(default=5, ge=0, le=1000)
+
+
+class LearnerCreate(LearnerBase):
+    settings: SrsSettingsUpdate | None = None
+
+
+class LearnerPublic(LearnerBase):
+    id: int
+    created_at: datetime
+    settings: LearnerSettingsPublic
+
+
+class Learner(SQLModel, table=True):
+    __tablename__ = "learners"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(max_length=64)
+    daily_new_limit: int
+    srs_settings: dict[str, Any] = _json_column()
+    created_at: datetime = _utc_column(nullable=False)
+
+
+# ---------------------------------------------------------------- topics
+
+
+class TopicBase(SQLModel):
+    title: str = Field(min_length=1, max_length=300)
+    modulo: str = Field(min_length=1, max_length=200)
+    priority: int = Field(default=3, ge=1, le=5)
+
+    @field_validator("title", "modulo", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+
+class TopicCreate(TopicBase):
+    # Empty: available from the learner's today.
+    date_assigned: date | None = None
+    status: TopicStatus = TopicStatus.ACTIVE
+
+
+class TopicUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    modulo: str | None = Field(default=None, min_length=1, max_length=200)
+    priority: int | None = Field(default=None, ge=1, le=5)
+    date_assigned: date | None = None
+    status: TopicStatus | None = None
+
+
+class Topic(TopicBase, table=True):
+    __tablename__ = "topics"
+    __table_args__ = (
+        Index("ix_topics_learner_modulo", "learner_id", "modulo"),
+        # Lets the new-topic query walk topics in calendar order and stop early.
+        Index("ix_topics_learner_assigned", "learner_id", "date_assigned", "priority"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = _owner()
+    date_assigned: date
+    status: str = Field(default=TopicStatus.ACTIVE.value, max_length=16)
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class SrsSummary(SQLModel):
+    level: int
+    mastered: bool
+    due_at: datetime | None
+    ease_factor: float
+    interval_days: int
+    repetitions: int
+    lapses: int
+    version: int
+
+
+class TopicPublic(TopicBase):
+    id: int
+    date_assigned: date
+    status: TopicStatus
+    created_at: datetime
+    srs: SrsSummary
+    angle_count: int
+
+
+class TopicsPublic(SQLModel):
+    data: list[TopicPublic]
+    count: int
+
+
+# ---------------------------------------------------------------- contexts
+
+
+class ContextBase(SQLModel):
+    source_label: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=200_000)
+
+
+class ContextCreate(ContextBase):
+    pass
+
+
+class Context(ContextBase, table=True):
+    __tablename__ = "contexts"
+    __table_args__ = (UniqueConstraint("topic_id", "content_hash", name="uq_contexts_topic_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = _owner()
+    topic_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class ContextPublic(ContextBase):
+    id: int
+    topic_id: int
+    content_hash: str
+    created_at: datetime
+
+
+class ContextsPublic(SQLModel):
+    data: list[ContextPublic]
+    count: int
+
+
+# ---------------------------------------------------------------- angles
+
+
+class Angle(SQLModel, table=True):
+    __tablename__ = "angles"
+    __table_args__ = (UniqueConstraint("topic_id", "perspective", name="uq_angles_topic_perspective"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = _owner()
+    topic_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    perspective: str = Field(max_length=200)
+    label: str = Field(max_length=32)
+    # The Fail that opened it; undoing that review removes the angle.
+    origin_review_id: int | None = Field(default=None, index=True)
+    status: str = Field(default=AngleStatus.ACTIVE.value, max_length=16)
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class AnglePublic(SQLModel):
+    id: int
+    topic_id: int
+    perspective: str
+    label: str
+    origin_review_id: int | None
+    status: AngleStatus
+    created_at: datetime
+    srs: SrsSummary
+
+
+class AnglesPublic(SQLModel):
+    data: list[AnglePublic]
+    count: int
+
+
+# ---------------------------------------------------------------- SRS state
+
+
+class SrsStateRow(SQLModel, table=True):
+    """The persisted form of `srs.SrsState` for one study item, plus its optimistic-lock version."""
+
+    __tablename__ = "srs_states"
+    __table_args__ = (
+        Index("ix_srs_states_learner_due", "learner_id", "due_at"),
+        Index("ix_srs_states_learner_new", "learner_id", "item_type", "last_reviewed_at"),
+        Index("ix_srs_states_learner_first_review", "learner_id", "first_reviewed_at"),
+        # One state per topic (angle_id NULL) and one per angle.
+        Index(
+            "uq_srs_states_topic",
+            "topic_id",
+            unique=True,
+            sqlite_where=text("angle_id IS NULL"),
+            postgresql_where=text("angle_id IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = _owner()
+    item_type: str = Field(max_length=8)
+    topic_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
+    )
+    angle_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("angles.id", ondelete="CASCADE"), nullable=True, unique=True),
+    )
+    ease_factor: float
+    interval_minutes: int = 0
+    repetitions: int = 0
+    lapses: int = 0
+    due_at: datetime | None = _utc_column(nullable=True)
+    level: int = 1
+    mastery_streak: int = 0
+    mastered_at: datetime | None = _utc_column(nullable=True)
+    first_reviewed_at: datetime | None = _utc_column(nullable=True)
+    last_reviewed_at: datetime | None = _utc_column(nullable=True)
+    version: int = 1
+
+
+class SrsStatePublic(SQLModel):
+    item_type: ItemType
+    item_id: int
+    ease_factor: float
+    interval_minutes: int
+    interval_days: int
+    repetitions: int
+    lapses: int
+    due_at: datetime | None
+    level: int
+    mastery_streak: int
+    mastered: bool
+    mastered_at: datetime | None
+    first_reviewed_at: datetime | None
+    last_reviewed_at: datetime | None
+    version: int
+
+
+# ---------------------------------------------------------------- cards
+
+
+class CardBase(SQLModel):
+    topic_id: int
+    angle_id: int | None = None
+    kind: CardKind
+    level: int = Field(ge=1, le=2)
+    model_id: str = Field(min_length=1, max_length=300)
+    markdown: str = Field(default="", max_length=200_000)
+
+
+class CardCreate(CardBase):
+    payload: dict[str, Any]
+    context_ids: list[int] = Field(default_factory=list)
+    grounding_report: dict[str, Any] = Field(default_factory=dict)
+
+
+class Card(SQLModel, table=True):
+    __tablename__ = "cards"
+    __table_args__ = (Index("ix_cards_learner_topic", "learner_id", "topic_id", "angle_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = _owner()
+    topic_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
+    )
+    angle_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("angles.id", ondelete="CASCADE"), nullable=True),
+    )
+    kind: str = Field(max_length=16)
+    level: int
+    model_id: str = Field(max_length=300)
+    markdown: str = ""
+    payload: dict[str, Any] = _json_column()
+    context_ids: list[int] = _json_column()
+    grounding_report: dict[str, Any] = _json_column()
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class CardPublic(CardCreate):
+    id: int
+    created_at: datetime
+
+
+class CardsPublic(SQLModel):
+    data: list[CardPublic]
+    count: int
+
+
+# ---------------------------------------------------------------- reviews
+
+
+class Review(SQLModel, table=True):
+    """Append-only review log. Rows are never deleted; undo only stamps `undone_at`."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "idempotency_key", name="uq_reviews_learner_key"),
+        Index("ix_reviews_learner_reviewed_at", "learner_id", "reviewed_at"),
+        Index("ix_reviews_learner_card", "learner_id", "card_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = _owner()
+    item_type: str = Field(max_length=8)
+    # No foreign key: the log outlives angles removed by an undo and cards deleted with them.
+    item_id: int
+    topic_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
+    )
+    card_id: int | None = None
+    grade: str = Field(max_length=8)
+    answer: str | None = None
+    chosen_option: int | None = None
+    correct: bool | None = None
+    duration_ms: int | None = None
+    idempotency_key: str = Field(max_length=200)
+    previous_state: dict[str, Any] = _json_column()
+    new_state: dict[str, Any] = _json_column()
+    previous_version: int
+    new_version: int
+    reviewed_at: datetime = _utc_column(nullable=False)
+    undone_at: datetime | None = _utc_column(nullable=True)

@@ -1,0 +1,287 @@
+"""Learner-scoped lookups and the conversions between table rows, SRS states and public shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from aimed_contracts.errors import InvalidInput, NotFound
+from aimed_scheduler.models import (
+    Angle,
+    AnglePublic,
+    AngleStatus,
+    ItemType,
+    Learner,
+    LearnerPublic,
+    LearnerSettingsPublic,
+    SrsSettingsUpdate,
+    SrsStatePublic,
+    SrsStateRow,
+    SrsSummary,
+    Topic,
+    TopicCreate,
+    TopicPublic,
+    TopicStatus,
+)
+from aimed_scheduler.srs import ItemKind, SrsSettings, SrsState
+
+STATE_FIELDS = (
+    "ease_factor",
+    "interval_minutes",
+    "repetitions",
+    "lapses",
+    "due_at",
+    "level",
+    "mastery_streak",
+    "mastered_at",
+    "first_reviewed_at",
+    "last_reviewed_at",
+)
+
+
+# ---------------------------------------------------------------- learners and settings
+
+
+def get_learner(session: Session, learner_id: int) -> Learner:
+    learner = session.get(Learner, learner_id)
+    if learner is None:
+        raise NotFound(f"Learner {learner_id} does not exist.")
+    return learner
+
+
+def srs_settings_of(learner: Learner) -> SrsSettings:
+    return SrsSettings.from_dict(learner.srs_settings)
+
+
+def zone_of(learner: Learner) -> ZoneInfo:
+    return ZoneInfo(learner.timezone)
+
+
+def local_today(learner: Learner, now: datetime) -> date:
+    return now.astimezone(zone_of(learner)).date()
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"timezone '{name}' is not an IANA timezone name; use e.g. 'Europe/Madrid' or 'UTC'.",
+            detail=[{"field": "timezone", "message": "unknown timezone"}],
+        ) from None
+    return name
+
+
+def merged_settings(current: dict[str, Any], update: SrsSettingsUpdate) -> SrsSettings:
+    changes = {
+        key: value
+        for key, value in update.model_dump(exclude_unset=True).items()
+        if key in SrsSettings.__dataclass_fields__ and value is not None
+    }
+    try:
+        return SrsSettings.from_dict({**current, **changes})
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"{exc}. Fix the listed values and send them again.") from None
+
+
+def settings_public(learner: Learner) -> LearnerSettingsPublic:
+    return LearnerSettingsPublic(
+        timezone=learner.timezone,
+        daily_new_limit=learner.daily_new_limit,
+        **srs_settings_of(learner).to_dict(),
+    )
+
+
+def learner_public(learner: Learner) -> LearnerPublic:
+    assert learner.id is not None
+    return LearnerPublic(
+        id=learner.id,
+        name=learner.name,
+        timezone=learner.timezone,
+        daily_new_limit=learner.daily_new_limit,
+        created_at=learner.created_at,
+        settings=settings_public(learner),
+    )
+
+
+# ---------------------------------------------------------------- scoped lookups
+
+
+def get_topic(session: Session, learner_id: int, topic_id: int) -> Topic:
+    topic = session.get(Topic, topic_id)
+    if topic is None or topic.learner_id != learner_id:
+        raise NotFound(f"Topic {topic_id} does not exist for learner {learner_id}.")
+    return topic
+
+
+def get_angle(session: Session, learner_id: int, angle_id: int) -> Angle:
+    angle = session.get(Angle, angle_id)
+    if angle is None or angle.learner_id != learner_id:
+        raise NotFound(f"Angle {angle_id} does not exist for learner {learner_id}.")
+    return angle
+
+
+def topic_state_row(session: Session, topic_id: int) -> SrsStateRow:
+    row = session.exec(
+        select(SrsStateRow).where(SrsStateRow.topic_id == topic_id, col(SrsStateRow.angle_id).is_(None))
+    ).one()
+    return row
+
+
+def angle_state_row(session: Session, angle_id: int) -> SrsStateRow:
+    return session.exec(select(SrsStateRow).where(SrsStateRow.angle_id == angle_id)).one()
+
+
+def item_state_row(session: Session, item_type: ItemType, item_id: int) -> SrsStateRow:
+    if item_type is ItemType.TOPIC:
+        return topic_state_row(session, item_id)
+    return angle_state_row(session, item_id)
+
+
+# ---------------------------------------------------------------- state conversions
+
+
+def row_to_state(row: SrsStateRow) -> SrsState:
+    return SrsState(item_kind=ItemKind(row.item_type), **{name: getattr(row, name) for name in STATE_FIELDS})
+
+
+def state_columns(state: SrsState) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in STATE_FIELDS}
+
+
+def new_topic_state_row(learner_id: int, topic_id: int, settings: SrsSettings) -> SrsStateRow:
+    state = SrsState.new_topic(settings.initial_ease)
+    return SrsStateRow(
+        learner_id=learner_id,
+        item_type=ItemType.TOPIC.value,
+        topic_id=topic_id,
+        version=1,
+        **state_columns(state),
+    )
+
+
+def summary(row: SrsStateRow) -> SrsSummary:
+    return SrsSummary(
+        level=row.level,
+        mastered=row.mastered_at is not None,
+        due_at=row.due_at,
+        ease_factor=row.ease_factor,
+        interval_days=row.interval_minutes // 1440,
+        repetitions=row.repetitions,
+        lapses=row.lapses,
+        version=row.version,
+    )
+
+
+def state_public(row: SrsStateRow) -> SrsStatePublic:
+    item_id = row.angle_id if row.item_type == ItemType.ANGLE.value else row.topic_id
+    assert item_id is not None
+    return SrsStatePublic(
+        item_type=ItemType(row.item_type),
+        item_id=item_id,
+        interval_days=row.interval_minutes // 1440,
+        mastered=row.mastered_at is not None,
+        **{name: getattr(row, name) for name in (*STATE_FIELDS, "version")},
+    )
+
+
+def state_public_from_dict(
+    item_type: ItemType, item_id: int, data: dict[str, Any], version: int
+) -> SrsStatePublic:
+    state = SrsState.from_dict(data)
+    return SrsStatePublic(
+        item_type=item_type,
+        item_id=item_id,
+        interval_days=state.interval_days,
+        mastered=state.mastered,
+        version=version,
+        **state_columns(state),
+    )
+
+
+# ---------------------------------------------------------------- topics and angles
+
+
+def create_topic(
+    session: Session, learner: Learner, data: TopicCreate, now: datetime, settings: SrsSettings
+) -> Topic:
+    assert learner.id is not None
+    topic = Topic(
+        learner_id=learner.id,
+        title=data.title,
+        modulo=data.modulo,
+        priority=data.priority,
+        date_assigned=data.date_assigned or local_today(learner, now),
+        status=TopicStatus(data.status).value,
+        created_at=now,
+    )
+    session.add(topic)
+    session.flush()
+    assert topic.id is not None
+    session.add(new_topic_state_row(learner.id, topic.id, settings))
+    return topic
+
+
+def topics_public(
+    session: Session, topics: Sequence[Topic], known_states: dict[int, SrsStateRow] | None = None
+) -> list[TopicPublic]:
+    """Builds the public shapes with at most two queries for the whole page (no per-topic round trips).
+
+    `known_states`: topic states the caller already loaded (the calendar has them); not queried again.
+    """
+    ids = [t.id for t in topics if t.id is not None]
+    if not ids:
+        return []
+    states = dict(known_states or {})
+    missing = [i for i in ids if i not in states]
+    if missing:
+        query = select(SrsStateRow).where(
+            col(SrsStateRow.topic_id).in_(missing), col(SrsStateRow.angle_id).is_(None)
+        )
+        states.update((row.topic_id, row) for row in session.exec(query))
+    per_topic = (
+        select(Angle.topic_id, func.count()).where(col(Angle.topic_id).in_(ids)).group_by(col(Angle.topic_id))
+    )
+    counts = dict(session.exec(per_topic).all())
+    return [
+        TopicPublic(
+            id=topic.id,
+            title=topic.title,
+            modulo=topic.modulo,
+            priority=topic.priority,
+            date_assigned=topic.date_assigned,
+            status=TopicStatus(topic.status),
+            created_at=topic.created_at,
+            srs=summary(states[topic.id]),
+            angle_count=counts.get(topic.id, 0),
+        )
+        for topic in topics
+        if topic.id is not None
+    ]
+
+
+def topic_public(session: Session, topic: Topic) -> TopicPublic:
+    return topics_public(session, [topic])[0]
+
+
+def angle_public(angle: Angle, row: SrsStateRow) -> AnglePublic:
+    assert angle.id is not None
+    return AnglePublic(
+        id=angle.id,
+        topic_id=angle.topic_id,
+        perspective=angle.perspective,
+        label=angle.label,
+        origin_review_id=angle.origin_review_id,
+        status=AngleStatus(angle.status),
+        created_at=angle.created_at,
+        srs=summary(row),
+    )
+
+
+def used_perspectives(session: Session, topic_id: int) -> list[str]:
+    return list(session.exec(select(Angle.perspective).where(Angle.topic_id == topic_id)).all())

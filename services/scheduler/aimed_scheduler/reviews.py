@@ -1,0 +1,251 @@
+"""Recording and undoing reviews: one transaction each, correct under concurrent submits.
+
+Correctness comes from the database, not from process locks (several scheduler processes may
+share one PostgreSQL): the idempotency key is a unique constraint, and the state update is
+`UPDATE … WHERE version = expected` (0 rows → someone else answered first → 409).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from aimed_contracts.errors import Conflict, NotFound
+from aimed_scheduler import repository
+from aimed_scheduler.models import Angle, AngleStatus, Card, ItemType, Learner, Review, SrsStateRow
+from aimed_scheduler.schemas import ReviewCreate, ReviewOutcomePublic, UndoPublic
+from aimed_scheduler.srs import Grade, SrsSettings, SrsState, next_angle, review
+
+
+def _stored_review(session: Session, learner_id: int, key: str) -> Review | None:
+    return session.exec(
+        select(Review).where(Review.learner_id == learner_id, Review.idempotency_key == key)
+    ).first()
+
+
+def _outcome(
+    session: Session,
+    stored: Review,
+    *,
+    replayed: bool,
+    created: tuple[Angle, SrsStateRow] | None = None,
+) -> ReviewOutcomePublic:
+    """`created`: the angle this very request opened, if any (a replay looks it up)."""
+    assert stored.id is not None
+    item_type = ItemType(stored.item_type)
+    if replayed:
+        angle = session.exec(select(Angle).where(Angle.origin_review_id == stored.id)).first()
+        if angle is not None and angle.id is not None:
+            created = (angle, repository.angle_state_row(session, angle.id))
+    return ReviewOutcomePublic(
+        review_id=stored.id,
+        replayed=replayed,
+        item_type=item_type,
+        item_id=stored.item_id,
+        grade=Grade(stored.grade),
+        reviewed_at=stored.reviewed_at,
+        state=repository.state_public_from_dict(
+            item_type, stored.item_id, stored.new_state, stored.new_version
+        ),
+        angle_created=repository.angle_public(*created) if created is not None else None,
+    )
+
+
+def _replay(session: Session, stored: Review, body: ReviewCreate) -> ReviewOutcomePublic:
+    if stored.item_type != body.item_type.value or stored.item_id != body.item_id:
+        raise Conflict(
+            f"Idempotency key '{body.idempotency_key}' was already used for {stored.item_type} "
+            f"{stored.item_id}; send a new key for a new answer.",
+            error_type="idempotency_key_reused",
+        )
+    return _outcome(session, stored, replayed=True)
+
+
+def _replay_or_conflict(
+    session: Session, learner_id: int, body: ReviewCreate, current: int | None
+) -> ReviewOutcomePublic:
+    """After a lost race: the winner either was this same submit (replay) or another answer (409)."""
+    session.rollback()
+    stored = _stored_review(session, learner_id, body.idempotency_key)
+    if stored is not None:
+        return _replay(session, stored, body)
+    raise _stale(body, current)
+
+
+def _stale(body: ReviewCreate, current: int | None) -> Conflict:
+    return Conflict(
+        f"The {body.item_type.value} {body.item_id} changed since you loaded it (you sent version "
+        f"{body.expected_version}, stored is {current if current is not None else 'newer'}). "
+        "Reload the next item and answer again.",
+        error_type="stale_version",
+        detail={"expected_version": body.expected_version, "current_version": current},
+    )
+
+
+def record_review(
+    session: Session, learner: Learner, body: ReviewCreate, now: datetime
+) -> ReviewOutcomePublic:
+    assert learner.id is not None
+    # Captured now: a failed flush expires every loaded object.
+    learner_id = learner.id
+    stored = _stored_review(session, learner_id, body.idempotency_key)
+    if stored is not None:
+        return _replay(session, stored, body)
+
+    if body.item_type is ItemType.TOPIC:
+        topic = repository.get_topic(session, learner_id, body.item_id)
+        angle = None
+        row = repository.topic_state_row(session, body.item_id)
+    else:
+        angle = repository.get_angle(session, learner_id, body.item_id)
+        topic = repository.get_topic(session, learner_id, angle.topic_id)
+        row = repository.angle_state_row(session, body.item_id)
+    if body.card_id is not None:
+        card = session.get(Card, body.card_id)
+        if card is None or card.learner_id != learner_id:
+            raise NotFound(f"Card {body.card_id} does not exist for learner {learner_id}.")
+    if row.version != body.expected_version:
+        # Another process may have committed this very submit since the key lookup above.
+        return _replay_or_conflict(session, learner_id, body, row.version)
+
+    settings = repository.srs_settings_of(learner)
+    previous = repository.row_to_state(row)
+    new_state, outcome = review(previous, body.grade, now, settings)
+    assert row.id is not None and topic.id is not None
+
+    entry = Review(
+        learner_id=learner_id,
+        item_type=body.item_type.value,
+        item_id=body.item_id,
+        topic_id=topic.id,
+        card_id=body.card_id,
+        grade=body.grade.value,
+        answer=body.answer,
+        chosen_option=body.chosen_option,
+        correct=body.correct,
+        duration_ms=body.duration_ms,
+        idempotency_key=body.idempotency_key,
+        previous_state=previous.to_dict(),
+        new_state=new_state.to_dict(),
+        previous_version=row.version,
+        new_version=row.version + 1,
+        reviewed_at=now,
+    )
+    session.add(entry)
+    try:
+        session.flush()
+    except IntegrityError:
+        return _replay_or_conflict(session, learner_id, body, None)
+
+    written = session.execute(
+        update(SrsStateRow)
+        .where(col(SrsStateRow.id) == row.id, col(SrsStateRow.version) == body.expected_version)
+        .values(**repository.state_columns(new_state), version=body.expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if written.rowcount != 1:  # type: ignore[attr-defined]
+        return _replay_or_conflict(session, learner_id, body, None)
+
+    if angle is not None:
+        angle.status = (AngleStatus.MASTERED if new_state.mastered else AngleStatus.ACTIVE).value
+        session.add(angle)
+    created = None
+    if angle is None and outcome.requests_angle:
+        created = _open_angle(session, learner_id, topic.id, entry, now, settings)
+    session.commit()
+    return _outcome(session, entry, replayed=False, created=created)
+
+
+def _open_angle(
+    session: Session, learner_id: int, topic_id: int, origin: Review, now: datetime, settings: SrsSettings
+) -> tuple[Angle, SrsStateRow] | None:
+    spec = next_angle(repository.used_perspectives(session, topic_id), settings)
+    if spec is None:
+        return None
+    angle = Angle(
+        learner_id=learner_id,
+        topic_id=topic_id,
+        perspective=spec.perspective,
+        label=spec.label,
+        origin_review_id=origin.id,
+        status=AngleStatus.ACTIVE.value,
+        created_at=now,
+    )
+    session.add(angle)
+    session.flush()
+    state = SrsState.new_angle(settings.initial_ease, now)
+    row = SrsStateRow(
+        learner_id=learner_id,
+        item_type=ItemType.ANGLE.value,
+        topic_id=topic_id,
+        angle_id=angle.id,
+        version=1,
+        **repository.state_columns(state),
+    )
+    session.add(row)
+    return angle, row
+
+
+def undo_last(session: Session, learner: Learner, now: datetime) -> UndoPublic:
+    assert learner.id is not None
+    last = session.exec(
+        select(Review)
+        .where(Review.learner_id == learner.id, col(Review.undone_at).is_(None))
+        .order_by(col(Review.id).desc())
+        .limit(1)
+    ).first()
+    if last is None or last.id is None:
+        raise Conflict("There is no review left to undo.", error_type="nothing_to_undo")
+    item_type = ItemType(last.item_type)
+    row = repository.item_state_row(session, item_type, last.item_id)
+    # Compare content, not versions: an earlier undo bumped the version but left exactly the
+    # state this review produced.
+    if repository.row_to_state(row) != SrsState.from_dict(last.new_state):
+        raise Conflict(
+            f"The {item_type.value} {last.item_id} changed after review {last.id}; "
+            "it can no longer be undone.",
+            error_type="stale_version",
+            detail={"review_id": last.id, "current_version": row.version},
+        )
+    marked = session.execute(
+        update(Review)
+        .where(col(Review.id) == last.id, col(Review.undone_at).is_(None))
+        .values(undone_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    restored = SrsState.from_dict(last.previous_state)
+    restored_version = row.version + 1
+    reverted = session.execute(
+        update(SrsStateRow)
+        .where(col(SrsStateRow.id) == row.id, col(SrsStateRow.version) == row.version)
+        .values(**repository.state_columns(restored), version=row.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1 or reverted.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict("Another request changed this review at the same time; reload and retry.")
+
+    removed = session.exec(select(Angle.id).where(Angle.origin_review_id == last.id)).first()
+    if removed is not None:
+        # Its SRS state and cards go with it (ON DELETE CASCADE).
+        session.execute(delete(Angle).where(col(Angle.id) == removed))
+    if item_type is ItemType.ANGLE:
+        session.execute(
+            update(Angle)
+            .where(col(Angle.id) == last.item_id)
+            .values(status=(AngleStatus.MASTERED if restored.mastered else AngleStatus.ACTIVE).value)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return UndoPublic(
+        review_id=last.id,
+        item_type=item_type,
+        item_id=last.item_id,
+        state=repository.state_public_from_dict(
+            item_type, last.item_id, last.previous_state, restored_version
+        ),
+        angle_removed_id=removed,
+    )

@@ -1,0 +1,62 @@
+"""Learners and their settings (timezone, daily new-topic limit, SRS constants)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from aimed_scheduler import repository
+from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
+from aimed_scheduler.models import (
+    Learner,
+    LearnerCreate,
+    LearnerPublic,
+    LearnerSettingsPublic,
+    LearnerSettingsUpdate,
+    SrsSettingsUpdate,
+)
+from aimed_servicekit.errors import ERROR_RESPONSES
+
+router = APIRouter(tags=["learners"], responses=ERROR_RESPONSES)
+
+
+@router.post("/learners", status_code=status.HTTP_201_CREATED)
+def create_learner(body: LearnerCreate, session: WriteSessionDep, now: NowDep) -> LearnerPublic:
+    settings = repository.merged_settings({}, body.settings or SrsSettingsUpdate())
+    learner = Learner(
+        name=body.name.strip(),
+        timezone=repository.validate_timezone(body.timezone),
+        daily_new_limit=body.daily_new_limit,
+        srs_settings=settings.to_dict(),
+        created_at=now,
+    )
+    session.add(learner)
+    session.commit()
+    session.refresh(learner)
+    return repository.learner_public(learner)
+
+
+@router.get("/learners/{learner_id}")
+def read_learner(learner_id: int, session: SessionDep) -> LearnerPublic:
+    return repository.learner_public(repository.get_learner(session, learner_id))
+
+
+@router.get("/learners/{learner_id}/settings")
+def read_settings(learner_id: int, session: SessionDep) -> LearnerSettingsPublic:
+    return repository.settings_public(repository.get_learner(session, learner_id))
+
+
+@router.patch("/learners/{learner_id}/settings")
+def update_settings(
+    learner_id: int, body: LearnerSettingsUpdate, session: WriteSessionDep
+) -> LearnerSettingsPublic:
+    learner = repository.get_learner(session, learner_id)
+    settings = repository.merged_settings(learner.srs_settings, body)
+    if body.timezone is not None:
+        learner.timezone = repository.validate_timezone(body.timezone)
+    if body.daily_new_limit is not None:
+        learner.daily_new_limit = body.daily_new_limit
+    learner.srs_settings = settings.to_dict()
+    session.add(learner)
+    session.commit()
+    session.refresh(learner)
+    return repository.settings_public(learner)

@@ -1,0 +1,38 @@
+"""The study loop: what to study next, recording an answer, undoing the last one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from aimed_scheduler import calendar, repository, reviews
+from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
+from aimed_scheduler.responses import model_response
+from aimed_scheduler.schemas import ReviewCreate, ReviewOutcomePublic, StudyItems, UndoPublic
+from aimed_servicekit.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/learners/{learner_id}", tags=["study"], responses=ERROR_RESPONSES)
+
+
+@router.get("/next", response_model=StudyItems)
+def next_items(
+    learner_id: int, session: SessionDep, now: NowDep, limit: Annotated[int, Query(ge=1, le=50)] = 1
+) -> Response:
+    """Due angles and topics (most overdue first, then priority), then today's new topics."""
+    learner = repository.get_learner(session, learner_id)
+    items = calendar.next_items(session, learner, now, limit)
+    return model_response(StudyItems(data=items, count=len(items)))
+
+
+@router.post("/reviews", response_model=ReviewOutcomePublic)
+def record_review(learner_id: int, body: ReviewCreate, session: WriteSessionDep, now: NowDep) -> Response:
+    """Idempotent by `idempotency_key`; 409 `stale_version` if the state moved past `expected_version`."""
+    learner = repository.get_learner(session, learner_id)
+    return model_response(reviews.record_review(session, learner, body, now))
+
+
+@router.post("/reviews/undo")
+def undo_review(learner_id: int, session: WriteSessionDep, now: NowDep) -> UndoPublic:
+    learner = repository.get_learner(session, learner_id)
+    return reviews.undo_last(session, learner, now)

@@ -1,0 +1,24 @@
+"""The pure SM-2 core: grades, settings, immutable states and the transition rules.
+
+No I/O, no globals, no clock: every function takes `now` and a `SrsSettings`.
+"""
+
+from aimed_scheduler.srs.angles import AngleSpec, angle_label, next_angle
+from aimed_scheduler.srs.grade import Grade
+from aimed_scheduler.srs.scheduler import ReviewOutcome, next_states, review
+from aimed_scheduler.srs.settings import DEFAULT_PERSPECTIVES, SrsSettings
+from aimed_scheduler.srs.state import ItemKind, SrsState
+
+__all__ = [
+    "DEFAULT_PERSPECTIVES",
+    "AngleSpec",
+    "Grade",
+    "ItemKind",
+    "ReviewOutcome",
+    "SrsSettings",
+    "SrsState",
+    "angle_label",
+    "next_angle",
+    "next_states",
+    "review",
+]

@@ -1,0 +1,135 @@
+"""The SM-2 transitions of ARCHITECTURE.md ("Study loop"), as pure functions.
+
+Decisions the architecture leaves open, fixed here:
+- Hard is q=3, which SM-2 counts as a correct recall: repetitions + 1, interval 1 day.
+- The I·EF product uses the ease factor *after* this review's update, and the ease factor is
+  kept at two decimals (the SM-2 deltas are multiples of 0.02), so thresholds such as
+  "EF > 2.6" compare exact values.
+- Day intervals round half up (37.5 → 38 days); Easy = round(Good interval × easy bonus).
+- Good and Easy never shorten the current interval (matters for imported states that carry a
+  long interval with few repetitions).
+- Topic mastery counts successful reviews *done at level 2* (the level before the review);
+  a success at level 1 restarts the count; only a Fail removes an existing mastery mark.
+- Angle mastery counts consecutive successes at any level; a mastered angle leaves the
+  calendar (due_at None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from aimed_scheduler.srs.grade import Grade
+from aimed_scheduler.srs.settings import SrsSettings
+from aimed_scheduler.srs.state import MINUTES_PER_DAY, ItemKind, SrsState, require_utc
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOutcome:
+    grade: Grade
+    reviewed_at: datetime
+    interval_minutes: int
+    due_at: datetime | None
+    level: int
+    mastered: bool
+    became_mastered: bool
+    # A Fail on a topic asks the caller to open the next angle (see srs.angles.next_angle).
+    requests_angle: bool
+
+
+def round_half_up(value: float) -> int:
+    return int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def updated_ease(ease_factor: float, grade: Grade, settings: SrsSettings) -> float:
+    distance = 5 - grade.quality
+    delta = 0.1 - distance * (0.08 + distance * 0.02)
+    return max(settings.minimum_ease, round(ease_factor + delta, 2))
+
+
+def _good_interval_days(state: SrsState, ease: float, settings: SrsSettings) -> int:
+    if state.repetitions == 0:
+        days = settings.first_interval_days
+    elif state.repetitions == 1:
+        days = settings.second_interval_days
+    else:
+        days = round_half_up(max(state.interval_days, 1) * ease)
+    current_days = -(-state.interval_minutes // MINUTES_PER_DAY)  # ceiling: never shorten
+    return max(days, current_days)
+
+
+def _interval_minutes(state: SrsState, grade: Grade, ease: float, settings: SrsSettings) -> int:
+    if grade is Grade.FAIL:
+        return settings.relearn_minutes
+    if grade is Grade.HARD:
+        return settings.hard_interval_days * MINUTES_PER_DAY
+    good_days = _good_interval_days(state, ease, settings)
+    if grade is Grade.GOOD:
+        return good_days * MINUTES_PER_DAY
+    return round_half_up(good_days * settings.easy_bonus) * MINUTES_PER_DAY
+
+
+def level_for(ease_factor: float, interval_minutes: int, settings: SrsSettings) -> int:
+    deep_enough = interval_minutes > settings.level2_min_interval_days * MINUTES_PER_DAY
+    return 2 if ease_factor > settings.level2_min_ease and deep_enough else 1
+
+
+def review(
+    state: SrsState, grade: Grade, now: datetime, settings: SrsSettings
+) -> tuple[SrsState, ReviewOutcome]:
+    """Applies one answer; never mutates `state`."""
+    if not isinstance(grade, Grade):
+        raise ValueError(f"grade must be a Grade ({', '.join(g.value for g in Grade)}), got {grade!r}")
+    now = require_utc(now, "now")
+    ease = updated_ease(state.ease_factor, grade, settings)
+    interval = _interval_minutes(state, grade, ease, settings)
+    level = level_for(ease, interval, settings)
+
+    if grade is Grade.FAIL:
+        streak = 0
+        mastered_at = None
+    elif state.item_kind is ItemKind.ANGLE:
+        streak = state.mastery_streak + 1
+        mastered_at = state.mastered_at
+    else:
+        streak = state.mastery_streak + 1 if state.level == 2 else 0
+        mastered_at = state.mastered_at
+
+    needed = settings.angle_mastery_n if state.item_kind is ItemKind.ANGLE else settings.mastery_n
+    became_mastered = mastered_at is None and grade.is_success and streak >= needed
+    if became_mastered:
+        mastered_at = now
+
+    due_at: datetime | None = now + timedelta(minutes=interval)
+    if state.item_kind is ItemKind.ANGLE and mastered_at is not None:
+        due_at = None
+
+    new_state = state.evolve(
+        ease_factor=ease,
+        interval_minutes=interval,
+        repetitions=0 if grade is Grade.FAIL else state.repetitions + 1,
+        lapses=state.lapses + 1 if grade is Grade.FAIL else state.lapses,
+        due_at=due_at,
+        level=level,
+        mastery_streak=streak,
+        mastered_at=mastered_at,
+        first_reviewed_at=state.first_reviewed_at or now,
+        last_reviewed_at=now,
+    )
+    outcome = ReviewOutcome(
+        grade=grade,
+        reviewed_at=now,
+        interval_minutes=interval,
+        due_at=due_at,
+        level=level,
+        mastered=mastered_at is not None,
+        became_mastered=became_mastered,
+        requests_angle=grade is Grade.FAIL and state.item_kind is ItemKind.TOPIC,
+    )
+    return new_state, outcome
+
+
+def next_states(state: SrsState, now: datetime, settings: SrsSettings) -> dict[Grade, SrsState]:
+    """The state each of the four answers would lead to (for button labels such as "10 min / 1 d")."""
+    return {grade: review(state, grade, now, settings)[0] for grade in Grade}

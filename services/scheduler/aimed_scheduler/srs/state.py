@@ -1,0 +1,126 @@
+"""The immutable SRS state of one study item (a topic or an angle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+MINUTES_PER_DAY = 1440
+
+
+class ItemKind(StrEnum):
+    TOPIC = "topic"
+    ANGLE = "angle"
+
+
+def require_utc(value: datetime, name: str) -> datetime:
+    """Accepts only timezone-aware datetimes and normalises them to UTC."""
+    if not isinstance(value, datetime):
+        raise ValueError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SrsState:
+    """`interval_minutes` is the gap that produced `due_at` (10 min after a Fail, days·1440 otherwise).
+
+    `mastery_streak` counts consecutive successful reviews done at level 2 (topics) or
+    consecutive successes at any level (angles). `due_at` is None for a topic never
+    reviewed (it is "new") and for a mastered angle (it left the calendar).
+    """
+
+    item_kind: ItemKind
+    ease_factor: float
+    interval_minutes: int = 0
+    repetitions: int = 0
+    lapses: int = 0
+    due_at: datetime | None = None
+    level: int = 1
+    mastery_streak: int = 0
+    mastered_at: datetime | None = None
+    first_reviewed_at: datetime | None = None
+    last_reviewed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if self.ease_factor < 1.0:
+            problems.append(f"ease_factor must be >= 1.0, got {self.ease_factor}")
+        for name in ("interval_minutes", "repetitions", "lapses", "mastery_streak"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.level not in (1, 2):
+            problems.append(f"level must be 1 or 2, got {self.level}")
+        for name in ("due_at", "mastered_at", "first_reviewed_at", "last_reviewed_at"):
+            value = getattr(self, name)
+            if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+                problems.append(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
+        if problems:
+            raise ValueError("invalid SRS state: " + "; ".join(problems))
+
+    @classmethod
+    def new_topic(cls, initial_ease: float) -> SrsState:
+        return cls(item_kind=ItemKind.TOPIC, ease_factor=initial_ease)
+
+    @classmethod
+    def new_angle(cls, initial_ease: float, now: datetime) -> SrsState:
+        """An angle is due at once: the learner meets it in the same session as the Fail."""
+        return cls(item_kind=ItemKind.ANGLE, ease_factor=initial_ease, due_at=require_utc(now, "now"))
+
+    @property
+    def interval_days(self) -> int:
+        return self.interval_minutes // MINUTES_PER_DAY
+
+    @property
+    def is_new(self) -> bool:
+        return self.last_reviewed_at is None
+
+    @property
+    def mastered(self) -> bool:
+        return self.mastered_at is not None
+
+    def evolve(self, **changes: Any) -> SrsState:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as stored in the review log (previous/new state)."""
+
+        def iso(value: datetime | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        return {
+            "item_kind": self.item_kind.value,
+            "ease_factor": self.ease_factor,
+            "interval_minutes": self.interval_minutes,
+            "repetitions": self.repetitions,
+            "lapses": self.lapses,
+            "due_at": iso(self.due_at),
+            "level": self.level,
+            "mastery_streak": self.mastery_streak,
+            "mastered_at": iso(self.mastered_at),
+            "first_reviewed_at": iso(self.first_reviewed_at),
+            "last_reviewed_at": iso(self.last_reviewed_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SrsState:
+        def when(key: str) -> datetime | None:
+            raw = data.get(key)
+            return None if raw is None else require_utc(datetime.fromisoformat(raw), key)
+
+        return cls(
+            item_kind=ItemKind(data["item_kind"]),
+            ease_factor=float(data["ease_factor"]),
+            interval_minutes=int(data["interval_minutes"]),
+            repetitions=int(data["repetitions"]),
+            lapses=int(data["lapses"]),
+            due_at=when("due_at"),
+            level=int(data["level"]),
+            mastery_streak=int(data["mastery_streak"]),
+            mastered_at=when("mastered_at"),
+            first_reviewed_at=when("first_reviewed_at"),
+            last_reviewed_at=when("last_reviewed_at"),
+        )

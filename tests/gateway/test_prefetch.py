@@ -1,0 +1,145 @@
+"""Prefetch against the real scheduler, with a scripted generator (unit tests of the prefetcher).
+
+The generator stand-in checks every request against the generator's own request
+model and answers the gold card of the asked kind, when the test releases it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from aimed_contracts.cards import parse_card
+from aimed_contracts.markdown import render_markdown
+from aimed_gateway.config import Settings
+from aimed_gateway.prefetch import Prefetcher
+from aimed_gateway.upstream import Scheduler
+from aimed_generator.models import CardRequest
+from tests.gateway.services import Learner, gold_topic, idempotency_key
+
+
+class ScriptedGenerator:
+    """Counts requests, validates them as the real generator would, answers when released."""
+
+    name = "generator"
+
+    def __init__(self) -> None:
+        self.requests: list[CardRequest] = []
+        self.release = asyncio.Event()
+
+    async def post_json(self, path: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+        assert path == "/v1/cards"
+        request = CardRequest.model_validate(body)
+        self.requests.append(request)
+        await self.release.wait()
+        kind = (
+            "battlecard"
+            if request.task == "battlecard"
+            else "drill_mcq"
+            if request.level == 1
+            else "drill_open"
+        )
+        card = dict(gold_topic(0)["cards"][kind])
+        if request.angle is not None:
+            card["angle"] = request.angle.perspective
+        return {
+            "card": card,
+            "markdown": render_markdown(parse_card(card)),
+            "grounding_report": {"valid": True, "issues": []},
+            "model_id": "scripted",
+            "contexts_used": [{"index": 0, "id": request.contexts[0].id, "passages": None}],
+        }
+
+
+def _prefetcher(scheduler_url: str, generator: ScriptedGenerator, depth: int = 2) -> Prefetcher:
+    settings = Settings(scheduler_url=scheduler_url, prefetch_depth=depth, generation_policy="flag")
+    return Prefetcher(Scheduler(scheduler_url, 10), generator, settings)  # type: ignore[arg-type]
+
+
+async def _next_items(prefetcher: Prefetcher, learner: Learner, limit: int = 1) -> list[dict[str, Any]]:
+    page = await prefetcher.scheduler.get_json(f"/v1/learners/{learner.id}/next", params={"limit": limit})
+    items: list[dict[str, Any]] = page["data"]
+    return items
+
+
+def test_one_generation_per_card_however_many_ask(scheduler_url: str, learner: Learner) -> None:
+    topic = learner.add_topic()
+
+    async def scenario() -> None:
+        generator = ScriptedGenerator()
+        prefetcher = _prefetcher(scheduler_url, generator)
+        [item] = await _next_items(prefetcher, learner)
+        tasks = [prefetcher.ensure(str(learner.id), item, "drill_mcq") for _ in range(3)]
+        await prefetcher.fill(str(learner.id), {})
+        await asyncio.sleep(0.2)
+        assert len({id(t) for t in tasks}) == 1
+        assert sorted(r.task for r in generator.requests) == ["battlecard", "drill"]
+        generator.release.set()
+        stored = await tasks[0]
+        assert stored["kind"] == "drill_mcq"
+        assert stored["context_ids"] == [topic["context_id"]]
+        await asyncio.sleep(0.2)
+        cards = await prefetcher.stored_cards(str(learner.id), item)
+        assert sorted(cards) == ["battlecard", "drill_mcq"]
+        # Everything is stored: asking again generates nothing.
+        again = prefetcher.ensure(str(learner.id), item, "drill_mcq")
+        assert (await again)["id"] == stored["id"]
+        assert len(generator.requests) == 2
+        await prefetcher.scheduler.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_fill_prefetches_the_next_k_items(scheduler_url: str, learner: Learner) -> None:
+    for index in range(3):
+        learner.add_topic(index, date_assigned=f"2020-01-0{index + 1}")
+
+    async def scenario() -> None:
+        generator = ScriptedGenerator()
+        generator.release.set()
+        prefetcher = _prefetcher(scheduler_url, generator, depth=2)
+        await prefetcher.fill(str(learner.id), {})
+        await asyncio.gather(*prefetcher.inflight.values())
+        topics = {r.topic for r in generator.requests}
+        assert topics == {gold_topic(0)["title"], gold_topic(1)["title"]}
+        assert len(generator.requests) == 4
+        await prefetcher.scheduler.aclose()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("depth", [2])
+def test_a_fail_starts_the_variant_of_the_new_angle(
+    scheduler_url: str, learner: Learner, gateway_factory: Any, depth: int
+) -> None:
+    topic = learner.add_topic()
+    learner.store_card(topic, "battlecard")
+    drill = learner.store_card(topic, "drill_mcq")
+    gateway = gateway_factory(prefetch_depth=depth)
+    generator = ScriptedGenerator()
+    generator.release.set()
+    gateway.app.state.prefetcher.generator = generator
+    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
+    outcome = gateway.post(
+        "/api/v1/study/reviews",
+        json={
+            "card_id": drill["id"],
+            "grade": "fail",
+            "state_version": study["item"]["state"]["version"],
+            "idempotency_key": idempotency_key(),
+        },
+        headers=learner.headers,
+    ).json()
+    angle = outcome["angle_created"]
+    assert outcome["variant_generation"] == "started"
+    after = gateway.get("/api/v1/study/next", headers=learner.headers).json()
+    assert after["status"] == "ready", after
+    assert after["item"]["angle"]["id"] == angle["id"]
+    variants = [r for r in generator.requests if r.task == "variant"]
+    assert len(variants) == 1
+    assert variants[0].angle is not None
+    assert variants[0].angle.perspective == angle["perspective"]
+    assert variants[0].angle.failed_question == drill["payload"]["question"]
+    assert after["cards"][0]["payload"]["angle"] == angle["perspective"]

@@ -1,0 +1,1 @@
+"""Scale-out evidence on PostgreSQL: several schedulers and gateways behind nginx."""

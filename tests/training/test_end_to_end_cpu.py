@@ -1,0 +1,123 @@
+"""The whole job on CPU with real parts: SmolLM2-135M from the demo GGUF → train (hf) → merged GGUF q4_k_m
+→ llama-server → a card through the generator → the eval report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from aimed_training.cli import main
+from aimed_training.config import ModelConfig
+from aimed_training.dataset import load_rows
+from tests.training.conftest import HELDOUT, TRAIN
+
+pytestmark = [pytest.mark.llama, pytest.mark.slow]
+
+
+def _shortest_rows(path: Path, count: int) -> list[dict[str, Any]]:
+    rows = load_rows(path)
+    return sorted(rows, key=lambda r: len(r["contexto_mcp"]) + len(json.dumps(r["casos_generados"])))[:count]
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _check_rslora_merge(run: Path, merged_dir: Path, model_config: ModelConfig) -> None:
+    """merged weight == base + (alpha / sqrt(r)) · B·A: the rsLoRA scale, not LoRA's alpha / r."""
+    import torch
+    from safetensors.torch import load_file
+
+    from aimed_training.backends.hf_backend import load_base
+
+    adapter = load_file(str(run / "adapter/adapter_model.safetensors"))
+    settings = json.loads((run / "adapter/adapter_config.json").read_text())
+    assert settings["use_rslora"] is True and settings["r"] == 32 and settings["lora_alpha"] == 32
+    module = "model.layers.0.self_attn.q_proj"
+    a = next(v for k, v in adapter.items() if k.endswith(f"{module}.lora_A.weight")).float()
+    b = next(v for k, v in adapter.items() if k.endswith(f"{module}.lora_B.weight")).float()
+    delta = b @ a
+    assert delta.abs().max() > 0, "two optimizer steps moved the adapter"
+    base, _ = load_base(model_config, dtype=torch.float32)
+    base_weight = base.get_parameter(f"{module}.weight").detach()
+    merged = load_file(str(next(merged_dir.glob("*.safetensors"))))
+    merged_weight = merged[f"{module}.weight"].float()
+    rs_scale = settings["lora_alpha"] / math.sqrt(settings["r"])
+    assert torch.allclose(merged_weight - base_weight, rs_scale * delta, atol=1e-5)
+    assert not torch.allclose(merged_weight - base_weight, 1.0 * delta, atol=1e-7)
+
+
+def test_train_export_serve_generate_eval(
+    tmp_path: Path, demo_model_config: ModelConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2 shared CPU cores: a card may take minutes under load; the generator's 120 s would be flaky.
+    monkeypatch.setenv("AIMED_GENERATOR_REQUEST_TIMEOUT_S", "900")
+    data = _write_jsonl(tmp_path / "train.jsonl", _shortest_rows(TRAIN, 2))
+    config = yaml.safe_load((Path(__file__).parents[2] / "training/configs/smollm2-cpu.yaml").read_text())
+    config["model"].update(name=demo_model_config.name, gguf_file=demo_model_config.gguf_file)
+    config_path = tmp_path / "smollm2.yaml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    run = tmp_path / "run"
+
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(config_path),
+                "--data",
+                str(data),
+                "--output",
+                str(run),
+                "--max-steps",
+                "2",
+            ]
+        )
+        == 0
+    )
+
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["steps"] == 2 and summary["rows"] == 2 and summary["backend"] == "hf"
+    assert math.isfinite(summary["first_loss"]) and math.isfinite(summary["final_loss"])
+    assert (run / "loss.csv").read_text().splitlines()[0] == "step,loss"
+    assert len((run / "loss.csv").read_text().splitlines()) == 3
+    assert (run / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (run / "data.sha256").read_text().split()[0] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert yaml.safe_load((run / "config.yaml").read_text())["training"]["max_steps"] == 2
+
+    export_dir = tmp_path / "export"
+    assert main(["export", "--run", str(run), "--out", str(export_dir)]) == 0
+    gguf_path = export_dir / "model-q4_k_m.gguf"
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(gguf_path))
+    file_type = reader.get_field("general.file_type")
+    assert (
+        file_type is not None and int(file_type.parts[file_type.data[0]][0]) == 15
+    )  # LLAMA_FTYPE_MOSTLY_Q4_K_M
+    assert json.loads((export_dir / "export.json").read_text())["gguf_bytes"] == gguf_path.stat().st_size
+    _check_rslora_merge(run, export_dir / "merged", demo_model_config)
+
+    heldout = _write_jsonl(tmp_path / "heldout.jsonl", [load_rows(HELDOUT)[0]])
+    report_dir = tmp_path / "eval"
+    code = main(
+        ["eval", "--model", str(gguf_path), "--data", str(heldout), "--out", str(report_dir),
+         "--max-tokens", "1024", "--min-grounded", "0.5"]
+    )  # fmt: skip
+
+    report = json.loads((report_dir / "eval.json").read_text())
+    with_schema = report["summary"]["json_schema"]
+    assert with_schema["cards"] == 1 and report["summary"]["no_schema"]["cards"] == 1
+    # llama-server loaded the exported GGUF and the generator returned a schema-valid card from it.
+    assert with_schema["schema_valid_rate"] == 1.0, report["cards"]
+    assert report["gate"]["passed"] == (with_schema["grounded_rate"] >= 0.5)
+    assert code == (0 if report["gate"]["passed"] else 1)
+    markdown = (report_dir / "eval.md").read_text()
+    assert "| json_schema | 1 | 100.0% |" in markdown and "Promotion gate" in markdown

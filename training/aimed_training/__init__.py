@@ -1,0 +1,1 @@
+"""AI-Med training job: validate, train, export, eval, build-dataset."""
