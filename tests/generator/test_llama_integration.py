@@ -9,6 +9,7 @@ of llama calls modest: the CPU is shared.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
@@ -24,7 +25,9 @@ from aimed_contracts.cards import card_json_schema, parse_card
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_generator.backends import LlamaServerBackend
 from aimed_generator.config import Settings
+from aimed_generator.generation import structured_output_schema
 from aimed_generator.main import create_app
+from aimed_generator.models import CardRequest
 from tests.support.llama import LlamaServer
 
 pytestmark = pytest.mark.llama
@@ -34,9 +37,9 @@ KIND_REQUESTS = {
     "drill_mcq": {"task": "drill", "level": 1},
     "drill_open": {"task": "variant", "level": 2, "angle": {"perspective": "criterios de resolución"}},
 }
-# The demo model often rambles until max_tokens (a cut card is invalid JSON), so a whole
-# card needs room and a few seeds; the prompt is ~1,300 tokens and a slot of the shared
-# fixture holds 4,096.
+# The demo model sometimes still writes until max_tokens (a cut card is invalid JSON)
+# despite the string bounds and DRY, so a whole card needs room and a few seeds; the
+# prompt is ~1,300 tokens and a slot of the shared fixture holds 4,096.
 CARD_MAX_TOKENS = 1536
 FILLER = "\n\n".join(
     f"Nota {i} del servicio: el inventario de quirófano, la limpieza de superficies y el registro "
@@ -87,19 +90,51 @@ def anyio_backend() -> str:
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", list(KIND_REQUESTS))
 async def test_llama_server_compiles_each_kind_schema(kind: str, llama_server: LlamaServer) -> None:
-    """Fail-open would show here: asked for a poem, an unconstrained model writes a poem."""
+    """The narrowed generation schema (const topic, string bounds, one alternative per number
+    of sources) compiles: fail-open would show here, as a poem where JSON was asked for."""
+    request = CardRequest.model_validate(_card_request(kind))
     async with httpx.AsyncClient(timeout=300) as client:
         backend = LlamaServerBackend(client, _settings(llama_server.url))
         completion = await backend.complete(
             [{"role": "user", "content": "Escribe un poema corto sobre el mar."}],
-            schema=card_json_schema(kind),
+            schema=structured_output_schema(request.generation_task()),
             schema_name=kind,
             seed=3,
-            max_tokens=40,
+            max_tokens=120,
             temperature=0.6,
         )
     compact = re.sub(r"\s+", "", completion.text)
-    assert compact.startswith(f'{{"schema_version":1,"kind":"{kind}"'), completion.text
+    topic = EXAMPLE_TOPIC.replace(" ", "")
+    level = KIND_REQUESTS[kind]["level"]
+    prefix = f'{{"schema_version":1,"kind":"{kind}","topic":"{topic}","level":{level},"angle":'
+    assert compact.startswith(prefix), completion.text
+
+
+@pytest.mark.anyio
+async def test_a_string_bound_makes_the_model_close_the_string(llama_server: LlamaServer) -> None:
+    """Asked to repeat a word forever inside a 40-character string, the model must stop at 40."""
+    schema = {
+        "type": "object",
+        "properties": {"texto": {"type": "string", "minLength": 1, "maxLength": 40}},
+        "required": ["texto"],
+    }
+    async with httpx.AsyncClient(timeout=300) as client:
+        backend = LlamaServerBackend(client, _settings(llama_server.url, dry_multiplier=0))
+        completion = await backend.complete(
+            [
+                {
+                    "role": "user",
+                    "content": "Repite «asma asma asma» sin parar, sin cerrar nunca las comillas.",
+                }
+            ],
+            schema=schema,
+            schema_name="bounded",
+            seed=5,
+            max_tokens=200,
+            temperature=0.6,
+        )
+    assert completion.finish_reason == "stop", completion.text
+    assert 1 <= len(json.loads(completion.text)["texto"]) <= 40
 
 
 @pytest.mark.parametrize("kind", list(KIND_REQUESTS))

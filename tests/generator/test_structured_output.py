@@ -1,29 +1,85 @@
-"""The schema sent as `response_format` keeps an MCQ's options and rationales the same length."""
+"""The schema sent as `response_format` is the contract narrowed for one request.
+
+It fixes topic, level and angle to the request's, bounds every free-text field (a small
+model looping inside a string must close it), keeps citations inside the sources written
+and an MCQ's options and rationales the same length; every reviewed gold card still fits.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 from aimed_contracts.cards import card_json_schema
-from aimed_contracts.examples import EXAMPLE_DRILL_MCQ
-from aimed_generator.generation import MCQ_GENERATED_OPTIONS, structured_output_schema
+from aimed_contracts.examples import (
+    EXAMPLE_BATTLECARD,
+    EXAMPLE_CONTEXT,
+    EXAMPLE_DRILL_MCQ,
+    EXAMPLE_DRILL_OPEN,
+    EXAMPLE_TOPIC,
+)
+from aimed_contracts.prompts import AngleSpec, ContextPassage, GenerationTask
+from aimed_generator.generation import GENERATED_MAX_CHARS, MCQ_GENERATED_OPTIONS, structured_output_schema
+
+GOLD = Path(__file__).resolve().parents[2] / "training/data/gold"
 
 
-def _mcq(options: int, rationales: int) -> dict:
-    card = copy.deepcopy(
-        EXAMPLE_DRILL_MCQ if isinstance(EXAMPLE_DRILL_MCQ, dict) else EXAMPLE_DRILL_MCQ.model_dump()
+def _task(
+    task: str = "drill", level: int = 1, topic: str = EXAMPLE_TOPIC, angle: str | None = None
+) -> GenerationTask:
+    return GenerationTask(
+        task=task,  # type: ignore[arg-type]
+        topic=topic,
+        contexts=[ContextPassage(text=EXAMPLE_CONTEXT)],
+        level=level,  # type: ignore[arg-type]
+        angle=AngleSpec(perspective=angle) if angle else None,
     )
+
+
+def _mcq(options: int, rationales: int) -> dict[str, Any]:
+    card = copy.deepcopy(EXAMPLE_DRILL_MCQ)
     card["options"] = [f"Opción {i}" for i in range(options)]
     card["option_rationales"] = [f"Motivo {i}" for i in range(rationales)]
     card["answer_index"] = 0
     return card
 
 
+def _strings(node: dict[str, Any], path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every string-typed schema node below `node`, with its field path."""
+    kind = node.get("type")
+    if kind == "string":
+        return [(path, node)]
+    if kind == "array":
+        return _strings(node["items"], path)
+    if kind == "object":
+        return [
+            found
+            for name, child in node["properties"].items()
+            for found in _strings(child, f"{path}.{name}" if path else name)
+        ]
+    return []
+
+
+def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return schema.get("anyOf", [schema])
+
+
+def _gold_cards() -> list[dict[str, Any]]:
+    cards = []
+    for path in sorted(GOLD.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            card = json.loads(line)["casos_generados"]
+            cards.append(json.loads(card) if isinstance(card, str) else card)
+    return cards
+
+
 def test_mcq_counts_are_tied_in_the_generation_schema_only() -> None:
-    schema = structured_output_schema("drill_mcq")
+    schema = structured_output_schema(_task())
     jsonschema.validate(_mcq(MCQ_GENERATED_OPTIONS, MCQ_GENERATED_OPTIONS), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(_mcq(5, 4), schema)
@@ -31,6 +87,74 @@ def test_mcq_counts_are_tied_in_the_generation_schema_only() -> None:
     jsonschema.validate(_mcq(5, 4), card_json_schema("drill_mcq"))
 
 
-@pytest.mark.parametrize("kind", ["battlecard", "drill_open"])
-def test_other_kinds_use_the_contract_schema_unchanged(kind: str) -> None:
-    assert structured_output_schema(kind) == card_json_schema(kind)  # type: ignore[arg-type]
+@pytest.mark.parametrize(("task", "level"), [("battlecard", 1), ("drill", 1), ("drill", 2)])
+def test_every_free_text_field_has_a_length_bound(task: str, level: int) -> None:
+    schema = structured_output_schema(_task(task, level))
+    strings = [found for branch in _branches(schema) for found in _strings(branch)]
+    assert strings, "the walk found the card's string fields"
+    for path, node in strings:
+        if path == "kind":
+            assert "const" in node
+            continue
+        assert node["maxLength"] == GENERATED_MAX_CHARS[path], path
+        assert node["minLength"] == 1, path
+    too_long = copy.deepcopy(EXAMPLE_DRILL_MCQ) if level == 1 and task == "drill" else None
+    if too_long is not None:
+        too_long["vignette"] = "x" * (GENERATED_MAX_CHARS["vignette"] + 1)
+        with pytest.raises(jsonschema.ValidationError, match="is too long"):
+            jsonschema.validate(too_long, schema)
+        jsonschema.validate(too_long, card_json_schema("drill_mcq"))
+
+
+def test_topic_level_and_angle_are_the_requests() -> None:
+    schema = structured_output_schema(_task("variant", 1, topic="Crisis hipertensiva", angle="Tratamiento"))
+    properties = schema["properties"]  # an MCQ has a single branch
+    assert properties["topic"] == {"const": "Crisis hipertensiva"}
+    assert properties["level"] == {"const": 1}
+    assert properties["angle"] == {"const": "Tratamiento"}
+    assert structured_output_schema(_task())["properties"]["angle"] == {"const": None}
+    for branch in _branches(structured_output_schema(_task("battlecard", 2, topic="Crisis hipertensiva"))):
+        assert branch["properties"]["topic"] == {"const": "Crisis hipertensiva"}
+        assert branch["properties"]["level"] == {"const": 2}
+    card = _mcq(4, 4)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(card, schema)  # the example's topic and angle are not this request's
+    jsonschema.validate({**card, "topic": "Crisis hipertensiva", "angle": "Tratamiento"}, schema)
+
+
+@pytest.mark.parametrize(
+    ("task", "level", "example", "cited"),
+    [
+        ("battlecard", 1, EXAMPLE_BATTLECARD, "key_points"),
+        ("drill", 2, EXAMPLE_DRILL_OPEN, "rubric"),
+    ],
+)
+def test_citations_stay_inside_the_sources_written(
+    task: str, level: int, example: dict[str, Any], cited: str
+) -> None:
+    schema = structured_output_schema(_task(task, level))
+    lengths = [branch["properties"]["sources"]["minItems"] for branch in _branches(schema)]
+    assert lengths == list(range(1, 9)), "one alternative per number of sources"
+    card = {**copy.deepcopy(example), "topic": EXAMPLE_TOPIC, "angle": None}
+    n = len(card["sources"])
+    card[cited][0]["source"] = n - 1
+    jsonschema.validate(card, schema)
+    card[cited][0]["source"] = n  # one past the end: the contract refuses it, so must the grammar
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(card, schema)
+    jsonschema.validate(card, card_json_schema(card["kind"]))  # JSON Schema alone cannot tell
+
+
+def test_every_gold_card_fits_the_generation_bounds() -> None:
+    cards = _gold_cards()
+    assert len(cards) >= 100
+    for card in cards:
+        kind = card["kind"]
+        task, level = ("battlecard", card["level"]) if kind == "battlecard" else ("drill", card["level"])
+        schema = structured_output_schema(_task(task, level, topic=card["topic"], angle=card["angle"]))
+        if kind == "drill_mcq":
+            # The gold set has some five-option MCQs; generation asks for four.
+            for field in ("options", "option_rationales"):
+                schema["properties"][field]["maxItems"] = 5
+            schema["properties"]["answer_index"]["maximum"] = 4
+        jsonschema.validate(card, schema)

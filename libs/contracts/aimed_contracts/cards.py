@@ -4,10 +4,11 @@ Field names are fixed (datasets and tools depend on them). The models check shap
 structural coherence (indices in range, one rationale per option, level matching the
 kind); content rules (grounding, item-writing quality) belong to `grounding`.
 
-`card_json_schema(kind)` is the schema handed to llama-server as `response_format`:
-it stays inside what llama.cpp's json-schema-to-grammar converter supports (refs
-inlined, `const` for fixed values, small `maxItems`, no `uniqueItems`, no string
-`maxLength`, which the converter would expand into one grammar rule per character).
+`card_json_schema(kind)` is the contract's schema; the generator narrows a copy of it
+per request for llama-server's `response_format`. It stays inside what llama.cpp's
+json-schema-to-grammar converter supports (refs inlined, `const` for fixed values,
+small `maxItems`, no `uniqueItems`); string `maxLength` is left to the generator, which
+knows how long a generated field may reasonably be.
 """
 
 from __future__ import annotations

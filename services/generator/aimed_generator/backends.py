@@ -294,6 +294,14 @@ class LlamaServerBackend(OpenAICompatibleBackend):
             )
         return self._info
 
+    def _completion_body(self, model_id: str, messages: Messages, **kwargs: Any) -> dict[str, Any]:
+        body = super()._completion_body(model_id, messages, **kwargs)
+        if self.settings.dry_multiplier > 0:
+            # llama-server's own sampler extension; other OpenAI-style servers may refuse it.
+            body["dry_multiplier"] = self.settings.dry_multiplier
+            body["dry_allowed_length"] = self.settings.dry_allowed_length
+        return body
+
     async def health(self) -> dict[str, Any]:
         await self._call("GET", "/health", timeout_s=self.settings.connect_timeout_s * 2)
         info = await self.info(refresh=True)

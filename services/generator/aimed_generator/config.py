@@ -51,6 +51,17 @@ class Settings(BaseSettings):
         le=2.0,
         description="Sampling temperature; each retry changes the seed, not this.",
     )
+    dry_multiplier: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=5.0,
+        description="llama-server's DRY repetition penalty (0 turns it off). A small model "
+        'caught in a loop ("2017_2017_2017…") otherwise writes until max_tokens and leaves no '
+        "JSON; 0.8 is DRY's recommended strength. Not sent to the `openai` backend.",
+    )
+    dry_allowed_length: int = Field(
+        default=2, ge=1, description="Longest repeated token sequence DRY lets pass unpenalised."
+    )
     max_queue: int = Field(
         default=8, ge=0, description="Requests allowed to wait for a free slot; beyond that: 503 busy."
     )

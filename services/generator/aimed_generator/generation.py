@@ -10,6 +10,7 @@ with the next seed, up to the attempt bound.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import secrets
 import time
@@ -48,16 +49,81 @@ SEED_SPACE = 2**31
 # exactly 4 of each keeps the counts equal; the contract (and the gate) still allow 4–5.
 MCQ_GENERATED_OPTIONS = 4
 
+# Longest string the model may write in each field, in characters: about 1.5–2× the longest
+# of the 120 reviewed gold cards (training/data/gold). A small model that loops inside a
+# string ("…y la disnea y la disnea y…") is made to close it here instead of running to
+# max_tokens and leaving no JSON at all. Only the generation schema carries these bounds;
+# the card contract accepts longer text from other tools.
+GENERATED_MAX_CHARS: dict[str, int] = {
+    "sources": 400,
+    "summary": 600,
+    "key_points.text": 350,
+    "red_flags": 250,
+    "vignette": 700,
+    "question": 250,
+    "options": 200,
+    "option_rationales": 250,
+    "explanation": 600,
+    "model_answer": 1000,
+    "rubric.item": 250,
+}
 
-def structured_output_schema(kind: CardKind) -> dict[str, Any]:
-    """The card schema handed to the model server as `response_format`."""
+
+def _bound_strings(node: dict[str, Any], path: str) -> None:
+    kind = node.get("type")
+    if kind == "string":
+        node["maxLength"] = GENERATED_MAX_CHARS[path]
+    elif kind == "array":
+        _bound_strings(node["items"], path)
+    elif kind == "object":
+        for name, child in node["properties"].items():
+            _bound_strings(child, f"{path}.{name}" if path else name)
+
+
+def structured_output_schema(task: GenerationTask) -> dict[str, Any]:
+    """The card schema handed to the model server as `response_format` for one request.
+
+    Narrower than the contract: topic, level and angle are fixed to the request's (the
+    model does not spend tokens on them, nor misspell them), every free-text field has a
+    length bound and an MCQ has exactly four options and four rationales.
+    """
+    kind = task.card_kind
     schema = card_json_schema(kind)
+    properties = schema["properties"]
+    fixed = {
+        "topic": task.topic,
+        "level": task.level,
+        "angle": task.angle.perspective if task.angle else None,
+    }
+    for name, value in fixed.items():
+        properties[name] = {"const": value}
+    for name, child in properties.items():
+        if name not in fixed and name not in ("schema_version", "kind"):
+            _bound_strings(child, name)
     if kind == "drill_mcq":
-        properties = schema["properties"]
         for field in ("options", "option_rationales"):
             properties[field]["minItems"] = properties[field]["maxItems"] = MCQ_GENERATED_OPTIONS
         properties["answer_index"]["maximum"] = MCQ_GENERATED_OPTIONS - 1
-    return schema
+        return schema
+    return _tie_source_indices(schema)
+
+
+def _tie_source_indices(schema: dict[str, Any]) -> dict[str, Any]:
+    """One alternative per number of sources, each with citations that stay inside it.
+
+    JSON Schema cannot say "`source` < len(sources)", and a model that cites source 4 of
+    a card with 3 has written a card nobody can render. The sources come first, so once
+    the model closes that array the grammar keeps only the alternative of its length.
+    """
+    sources = schema["properties"]["sources"]
+    cited = "key_points" if "key_points" in schema["properties"] else "rubric"
+    branches = []
+    for n in range(sources["minItems"], sources["maxItems"] + 1):
+        branch = copy.deepcopy(schema)
+        branch["properties"]["sources"]["minItems"] = branch["properties"]["sources"]["maxItems"] = n
+        branch["properties"][cited]["items"]["properties"]["source"]["maximum"] = n - 1
+        branches.append(branch)
+    return {"anyOf": branches}
 
 
 @dataclass
@@ -149,7 +215,7 @@ class CardGenerator:
         max_attempts = min(request.max_attempts or self.settings.max_attempts, self.settings.max_attempts)
         task = request.generation_task()
         kind = task.card_kind
-        schema = structured_output_schema(kind)
+        schema = structured_output_schema(task)
         base_seed = request.seed if request.seed is not None else secrets.randbelow(SEED_SPACE)
 
         async with self.limiter.slot() as queue_s:
