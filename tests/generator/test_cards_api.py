@@ -87,7 +87,9 @@ def test_a_grounded_answer_comes_back_with_markdown_report_and_accounting(
     assert body["policy"] == "strict"
     call = backend.calls[0]
     assert call["seed"] == 100
-    assert call["schema"]["properties"]["kind"]["const"] == kind
+    for branch in call["schema"].get("anyOf", [call["schema"]]):
+        assert branch["properties"]["kind"]["const"] == kind
+        assert branch["properties"]["topic"]["const"] == EXAMPLE_TOPIC
     assert EXAMPLE_CONTEXT in call["messages"][1]["content"]
 
 
