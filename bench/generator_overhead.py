@@ -23,9 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from aimed_contracts.cards import card_json_schema
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
-from aimed_contracts.prompts import build_messages, card_kind_for
+from aimed_contracts.prompts import GenerationTask, build_messages, card_kind_for
+from aimed_generator.config import Settings
+from aimed_generator.generation import structured_output_schema
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -84,17 +85,26 @@ def main() -> None:
         "policy": "flag",
         "max_attempts": 1,
     }
+    generation_task = GenerationTask.model_validate(
+        {"task": task, "level": level, "topic": EXAMPLE_TOPIC, "contexts": [{"text": EXAMPLE_CONTEXT}]}
+    )
+    defaults = Settings()
+    # Exactly what the generator sends: the per-request schema and its DRY settings.
     direct_body = {
-        "messages": build_messages(
-            {"task": task, "level": level, "topic": EXAMPLE_TOPIC, "contexts": [EXAMPLE_CONTEXT]}
-        ),
+        "messages": build_messages(generation_task),
+        "dry_multiplier": defaults.dry_multiplier,
+        "dry_allowed_length": defaults.dry_allowed_length,
         "max_tokens": args.max_tokens,
         "temperature": TEMPERATURE,
         "seed": args.seed,
         "stream": False,
         "response_format": {
             "type": "json_schema",
-            "json_schema": {"name": f"aimed_{kind}", "schema": card_json_schema(kind), "strict": True},
+            "json_schema": {
+                "name": f"aimed_{kind}",
+                "schema": structured_output_schema(generation_task),
+                "strict": True,
+            },
         },
     }
     with LlamaServer(ctx_size=4096, parallel=1) as llama:

@@ -1,9 +1,11 @@
-"""Tokens/s of llama-server with the card json_schema vs unconstrained, on the same prompts.
+"""Tokens/s of llama-server with the generation json_schema vs unconstrained, same prompts.
 
 Starts a real llama-server (demo GGUF, 1 slot) and sends each prompt (the three card
 kinds, built by `build_messages` from the worked example, several seeds) twice,
-alternating: with `response_format: json_schema` and without. Reads llama-server's
-own `timings.predicted_per_second` (generation only, prompt excluded) and prints the
+alternating: with `response_format: json_schema` (the schema the generator sends for
+that request, `structured_output_schema`) and without, both with the generator's DRY
+setting. Reads llama-server's own `timings.predicted_per_second` (generation only,
+prompt excluded) and prints the
 median per mode and the ratio. The grammar adds sampling work per token; this says how
 much.
 
@@ -19,9 +21,10 @@ from pathlib import Path
 
 import httpx
 
-from aimed_contracts.cards import card_json_schema
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
-from aimed_contracts.prompts import build_messages, card_kind_for
+from aimed_contracts.prompts import GenerationTask, build_messages, card_kind_for
+from aimed_generator.config import Settings
+from aimed_generator.generation import structured_output_schema
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -39,14 +42,22 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=128)
     args = parser.parse_args()
 
+    defaults = Settings()
     rates: dict[str, list[float]] = {"json_schema": [], "unconstrained": []}
     tokens: dict[str, list[int]] = {"json_schema": [], "unconstrained": []}
     with LlamaServer(ctx_size=4096, parallel=1) as llama, httpx.Client(timeout=600) as http:
         for task, level in TASKS:
             kind = card_kind_for(task, level)
-            messages = build_messages(
-                {"task": task, "level": level, "topic": EXAMPLE_TOPIC, "contexts": [EXAMPLE_CONTEXT]}
+            generation_task = GenerationTask.model_validate(
+                {
+                    "task": task,
+                    "level": level,
+                    "topic": EXAMPLE_TOPIC,
+                    "contexts": [{"text": EXAMPLE_CONTEXT}],
+                }
             )
+            messages = build_messages(generation_task)
+            schema = structured_output_schema(generation_task)
             for seed in range(args.seeds):
                 modes = (
                     ["json_schema", "unconstrained"] if seed % 2 == 0 else ["unconstrained", "json_schema"]
@@ -57,11 +68,14 @@ def main() -> None:
                         "max_tokens": args.max_tokens,
                         "temperature": 0.6,
                         "seed": seed,
+                        # The generator's sampling in both modes: only the grammar differs.
+                        "dry_multiplier": defaults.dry_multiplier,
+                        "dry_allowed_length": defaults.dry_allowed_length,
                     }
                     if mode == "json_schema":
                         body["response_format"] = {
                             "type": "json_schema",
-                            "json_schema": {"name": kind, "schema": card_json_schema(kind), "strict": True},
+                            "json_schema": {"name": kind, "schema": schema, "strict": True},
                         }
                     answer = http.post(f"{llama.url}/v1/chat/completions", json=body).json()
                     rates[mode].append(float(answer["timings"]["predicted_per_second"]))
