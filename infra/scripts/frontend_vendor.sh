@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fills frontend/vendor/ with the browser builds of the pinned UI libraries (package.json,
-# package-lock.json): marked (Markdown), DOMPurify (sanitiser) and Chart.js (charts).
+# package-lock.json): marked (Markdown), DOMPurify (sanitiser), Chart.js (charts) and
+# Swagger UI (the API reference page the gateway serves at /api/docs).
 # Idempotent: `npm ci` runs only when package-lock.json changed since the last run.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -34,8 +35,11 @@ cp node_modules/dompurify/dist/purify.es.mjs "$vendor/purify.es.mjs"
 # Chart.js's ES build imports the bare name "@kurkle/color", which a browser cannot
 # resolve without an import map; the UMD bundle has it inlined and sets globalThis.Chart.
 cp node_modules/chart.js/dist/chart.umd.min.js "$vendor/chart.umd.min.js"
-for pkg in marked dompurify chart.js; do
+# Swagger UI from our own origin: `script-src 'self'` refuses the CDN copy FastAPI links by default.
+mkdir -p "$vendor/swagger-ui"
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css "$vendor/swagger-ui/"
+for pkg in marked dompurify chart.js swagger-ui-dist; do
   mkdir -p "$vendor/licenses/$pkg" && cp node_modules/"$pkg"/LICENSE* "$vendor/licenses/$pkg/"
 done
 echo "$lock_sha" > "$stamp"
-log "vendored marked, DOMPurify and Chart.js into $vendor"
+log "vendored marked, DOMPurify, Chart.js and Swagger UI into $vendor"

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 from aimed_contracts.errors import ServiceError
 from aimed_gateway.config import Settings, get_settings
@@ -16,6 +17,27 @@ from aimed_gateway.tokens import TokenStore
 from aimed_gateway.upstream import Generator, Scheduler, ServiceClient
 from aimed_servicekit.errors import install_error_handlers
 from aimed_servicekit.logs import configure_logging
+
+# Swagger UI under the proxy's CSP (`script-src 'self'`, no inline script): its files are
+# the static frontend's (frontend/vendor/swagger-ui, vendored from npm) and it starts from
+# frontend/js/api-docs.js. FastAPI's own page links a CDN and starts inline: refused.
+API_DOCS_HTML = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>AI-Med Learning API</title>
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/vendor/swagger-ui/swagger-ui.css">
+  <script src="/vendor/swagger-ui/swagger-ui-bundle.js" defer></script>
+  <script src="/js/api-docs.js" defer></script>
+</head>
+<body>
+  <noscript>The API reference needs JavaScript; the raw document is at /api/openapi.json.</noscript>
+  <div id="swagger-ui"></div>
+</body>
+</html>
+"""
 
 
 async def _probe(client: ServiceClient) -> DependencyHealth:
@@ -47,11 +69,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description="The public API of AI-Med Learning. Authenticate with `Authorization: Bearer <token>`.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        """Swagger UI for this API, rendered through the proxy (which serves its files)."""
+        return HTMLResponse(API_DOCS_HTML)
 
     @app.get("/api/health", response_model=HealthPublic, tags=["health"])
     async def health(request: Request) -> HealthPublic:
