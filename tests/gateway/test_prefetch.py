@@ -143,3 +143,42 @@ def test_a_fail_starts_the_variant_of_the_new_angle(
     assert variants[0].angle.perspective == angle["perspective"]
     assert variants[0].angle.failed_question == drill["payload"]["question"]
     assert after["cards"][0]["payload"]["angle"] == angle["perspective"]
+
+
+def test_the_failed_question_survives_a_gateway_restart(
+    scheduler_url: str, learner: Learner, gateway_factory: Any
+) -> None:
+    topic = learner.add_topic()
+    learner.store_card(topic, "battlecard")
+    drill = learner.store_card(topic, "drill_mcq")
+    gateway = gateway_factory(prefetch_depth=1)
+    gateway.app.state.prefetcher.generator = None  # this gateway never generates
+    gateway.app.state.prefetcher.generator_available = False
+    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
+    outcome = gateway.post(
+        "/api/v1/study/reviews",
+        json={
+            "card_id": drill["id"],
+            "grade": "fail",
+            "state_version": study["item"]["state"]["version"],
+            "idempotency_key": idempotency_key(),
+        },
+        headers=learner.headers,
+    ).json()
+    angle = outcome["angle_created"]
+    assert outcome["variant_generation"] == "unavailable"
+
+    async def scenario() -> None:
+        # A new process: nothing in memory, the scheduler is the only source.
+        generator = ScriptedGenerator()
+        generator.release.set()
+        restarted = _prefetcher(scheduler_url, generator, depth=1)
+        assert restarted.failed_questions == {}
+        await restarted.fill(str(learner.id), {})
+        await asyncio.gather(*restarted.inflight.values())
+        [variant] = [r for r in generator.requests if r.task == "variant"]
+        assert variant.angle is not None and variant.angle.perspective == angle["perspective"]
+        assert variant.angle.failed_question == drill["payload"]["question"]
+        await restarted.scheduler.aclose()
+
+    asyncio.run(scenario())

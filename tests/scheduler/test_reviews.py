@@ -163,3 +163,38 @@ def test_naive_clock_header_is_422_and_override_needs_the_setting(api: Api) -> N
     response = api.client.get(f"/v1/learners/{lid}/next", headers={"X-Aimed-Now": "2026-03-02T08:00:00"})
     assert response.status_code == 422
     assert "timezone" in response.json()["error"]["message"]
+
+
+def test_an_angles_origin_review_can_be_read_back_with_its_card(api: Api) -> None:
+    lid = api.learner()
+    tid = api.topic(lid, "Tromboembolismo pulmonar")["id"]
+    card = {
+        "topic_id": tid,
+        "kind": "drill_mcq",
+        "level": 1,
+        "payload": {"question": "¿Qué prueba confirma el diagnóstico?"},
+        "markdown": "# Pregunta",
+        "context_ids": [],
+        "model_id": "demo.gguf",
+        "grounding_report": {"valid": True, "issues": []},
+    }
+    card_id = api.ok(api.post(f"/learners/{lid}/cards", json=card), 201)["id"]
+    body = {
+        "item_type": "topic",
+        "item_id": tid,
+        "card_id": card_id,
+        "grade": "fail",
+        "chosen_option": 2,
+        "correct": False,
+        "idempotency_key": "origin-1",
+        "expected_version": 1,
+    }
+    angle = api.ok(api.post(f"/learners/{lid}/reviews", json=body))["angle_created"]
+    review = api.ok(api.get(f"/learners/{lid}/reviews/{angle['origin_review_id']}"))
+    assert (review["card_id"], review["grade"], review["chosen_option"]) == (card_id, "fail", 2)
+    assert review["topic_id"] == tid and review["undone_at"] is None
+    assert api.ok(api.get(f"/learners/{lid}/cards/{card_id}"))["payload"]["question"].startswith("¿Qué")
+    other = api.learner()
+    missing = api.get(f"/learners/{other}/reviews/{angle['origin_review_id']}")
+    assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found"
+    assert api.get(f"/learners/{lid}/reviews/987654").status_code == 404

@@ -52,6 +52,28 @@ class Prefetcher:
     # The question a learner failed, by (learner id, angle id): the variant must not repeat it.
     failed_questions: dict[tuple[str, str], str] = field(default_factory=dict)
 
+    async def failed_question(self, learner_id: str, angle: dict[str, Any]) -> str | None:
+        """The question the learner failed when `angle` was opened, so the variant avoids it.
+
+        Remembered when the review is recorded; after a gateway restart (or on another
+        replica) it is read back from the scheduler: the angle's origin review, its card.
+        """
+        key = (learner_id, str(angle["id"]))
+        if key not in self.failed_questions:
+            question = ""
+            review_id = angle.get("origin_review_id")
+            if review_id is not None:
+                review = await self.scheduler.get_json(
+                    self.scheduler.learner_path(learner_id, f"/reviews/{review_id}")
+                )
+                if review.get("card_id") is not None:
+                    card = await self.scheduler.get_json(
+                        self.scheduler.learner_path(learner_id, f"/cards/{review['card_id']}")
+                    )
+                    question = str(card["payload"].get("question") or "")
+            self.failed_questions[key] = question
+        return self.failed_questions[key] or None
+
     async def stored_cards(self, learner_id: str, item: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """The oldest generated card of each kind not yet used by a review, for one study item."""
         page = await self.scheduler.get_json(
@@ -117,7 +139,7 @@ class Prefetcher:
             "policy": self.settings.generation_policy,
         }
         if angle:
-            failed_question = self.failed_questions.get((learner_id, str(angle["id"])))
+            failed_question = await self.failed_question(learner_id, angle)
             request["angle"] = {"perspective": angle["perspective"], "failed_question": failed_question}
         if self.settings.generation_max_tokens is not None:
             request["max_tokens"] = self.settings.generation_max_tokens

@@ -6,8 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from aimed_contracts.errors import NotFound
 from aimed_scheduler import calendar, repository, reviews
+from aimed_scheduler.backup import ReviewRecord
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
+from aimed_scheduler.models import Review
 from aimed_scheduler.responses import model_response
 from aimed_scheduler.schemas import ReviewCreate, ReviewOutcomePublic, StudyItems, UndoPublic
 from aimed_servicekit.errors import ERROR_RESPONSES
@@ -36,3 +39,14 @@ def record_review(learner_id: int, body: ReviewCreate, session: WriteSessionDep,
 def undo_review(learner_id: int, session: WriteSessionDep, now: NowDep) -> UndoPublic:
     learner = repository.get_learner(session, learner_id)
     return reviews.undo_last(session, learner, now)
+
+
+@router.get("/reviews/{review_id}", response_model=ReviewRecord)
+def read_review(learner_id: int, review_id: int, session: SessionDep) -> ReviewRecord:
+    """One entry of the review log (undone ones too: `undone_at` says so). The gateway reads
+    an angle's origin review to find the question that was failed."""
+    repository.get_learner(session, learner_id)
+    review = session.get(Review, review_id)
+    if review is None or review.learner_id != learner_id:
+        raise NotFound(f"Review {review_id} does not exist for learner {learner_id}.")
+    return ReviewRecord.model_validate(review, from_attributes=True)
