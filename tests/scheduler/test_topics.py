@@ -212,6 +212,16 @@ def test_cards_store_fetch_and_unreviewed_filter(api: Api) -> None:
     ]
     bad = api.post(f"/learners/{lid}/cards", json={**card, "context_ids": [987654]})
     assert bad.status_code == 404
+    third = api.ok(api.post(f"/learners/{lid}/cards", json=card), 201)
+    pages, after = [], None
+    while True:
+        params = {"limit": 2, **({"after_id": after} if after is not None else {})}
+        page = api.ok(api.get(f"/learners/{lid}/cards", params=params))["data"]
+        if not page:
+            break
+        pages.append([c["id"] for c in page])
+        after = page[-1]["id"]
+    assert pages == [[first["id"], second["id"]], [third["id"]]]
     other = api.learner(name="Otro")
     assert api.get(f"/learners/{other}/cards/{first['id']}").status_code == 404
 

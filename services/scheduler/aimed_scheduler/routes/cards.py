@@ -68,8 +68,12 @@ def list_cards(
     kind: CardKind | None = None,
     unreviewed: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    after_id: Annotated[
+        int | None, Query(ge=0, description="Page on: the last `id` of the previous page.")
+    ] = None,
 ) -> CardsPublic:
-    """`unreviewed=true`: cards no review has used yet (the gateway's prefetched, unseen cards)."""
+    """Oldest first. `unreviewed=true`: cards no review has used yet (the gateway's prefetched,
+    unseen cards). More than `limit` cards: ask again with `after_id` = the last id received."""
     repository.get_learner(session, learner_id)
     if (item_type is None) != (item_id is None):
         raise InvalidInput("Send item_type and item_id together, or neither.")
@@ -80,6 +84,8 @@ def list_cards(
         query = query.where(Card.angle_id == item_id)
     if kind is not None:
         query = query.where(Card.kind == kind.value)
+    if after_id is not None:
+        query = query.where(col(Card.id) > after_id)
     if unreviewed:
         used = select(Review.card_id).where(
             Review.learner_id == learner_id,
