@@ -131,7 +131,7 @@ def test_study_loop_end_to_end(e2e_stack: RunningStack, browser_page: Any, card_
     import_form.get_by_role("button", name="Importar").click()
     page.locator(".import-report .success").wait_for()
     assert "Importados 2 temas" in page.locator(".import-report").inner_text()
-    assert gold["title"] in page.locator(f'.calendar-table td[data-date="{today}"]').inner_text()
+    expect(page.locator(f'.calendar-table td[data-date="{today}"]')).to_contain_text(gold["title"])
 
     topic = next(t for t in learner.get("/topics")["data"] if t["title"] == gold["title"])
     supply("battlecard", topic["id"])

@@ -261,9 +261,10 @@ class TopicsView {
           method: 'POST', body: content, contentType: kind === 'json' ? 'application/json' : 'text/csv',
         });
         const count = result.created ?? result.count ?? (result.data || []).length;
-        report.append(h('p', { class: 'success', text: `Importados ${pluralize(count, 'tema', 'temas')}.` }));
         form.reset();
+        // The list, calendar and topic choices show the new topics before the report says so.
         await this.reload();
+        report.append(h('p', { class: 'success', text: `Importados ${pluralize(count, 'tema', 'temas')}.` }));
       } catch (error) {
         report.append(h('p', { class: 'error', text: `No se importó nada: ${error.message}` }), rowErrors(error));
       }
