@@ -95,9 +95,15 @@ async def _with_schema(generator: CardGenerator, index: int, request: CardReques
     try:
         response = await generator.generate(request)
     except InvalidOutput as exc:
-        issues = list(exc.detail.get("issues", [])) if isinstance(exc.detail, dict) else []
+        detail = exc.detail if isinstance(exc.detail, dict) else {}
+        issues = list(detail.get("issues", []))
+        # A refused card still cost tokens (often all of max_tokens): count them.
+        attempts = list(detail.get("attempts", []))
+        tokens = sum(int(a.get("completion_tokens") or 0) for a in attempts)
+        model_s = sum(float(a.get("model_ms") or 0.0) for a in attempts) / 1000
+        rate = tokens / model_s if tokens and model_s else 0.0
         return CardOutcome(
-            index, request.topic, kind, "json_schema", False, False, [], _codes(issues), 0, 0.0,
+            index, request.topic, kind, "json_schema", False, False, [], _codes(issues), tokens, rate,
             (time.perf_counter() - started) * 1000, exc.message,
         )  # fmt: skip
     codes = _codes(response.grounding_report.get("issues", []))
