@@ -98,3 +98,21 @@ class Learner:
 
 def idempotency_key() -> str:
     return uuid.uuid4().hex
+
+
+def grade_card(
+    gateway: Any, learner: Learner, card: dict[str, Any], grade: str = "fail", **answer: Any
+) -> httpx.Response:
+    """Grades `card` through the public API, at the state version `next` shows (a fresh client)."""
+    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
+    return gateway.post(  # type: ignore[no-any-return]
+        "/api/v1/study/reviews",
+        json={
+            "card_id": card["id"],
+            "grade": grade,
+            "state_version": study["item"]["state"]["version"],
+            "idempotency_key": idempotency_key(),
+            **answer,
+        },
+        headers=learner.headers,
+    )

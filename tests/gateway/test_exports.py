@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from aimed_gateway.tokens import TokenStore
-from tests.gateway.services import Learner, idempotency_key
+from tests.gateway.services import Learner, grade_card
 
 
 def _anki_notes(apkg: bytes, folder: Path) -> tuple[list[tuple[str, str, str]], list[int]]:
@@ -76,19 +76,7 @@ def test_backup_round_trip_into_a_new_learner(
     topic = learner.add_topic()
     learner.store_card(topic, "battlecard")
     drill = learner.store_card(topic, "drill_mcq")
-    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
-    review = gateway.post(
-        "/api/v1/study/reviews",
-        json={
-            "card_id": drill["id"],
-            "grade": "fail",
-            "state_version": study["item"]["state"]["version"],
-            "idempotency_key": idempotency_key(),
-            "chosen_option": 1,
-            "answer": "Glibenclamida",
-        },
-        headers=learner.headers,
-    )
+    review = grade_card(gateway, learner, drill, chosen_option=1, answer="Glibenclamida")
     assert review.status_code == 200, review.text
     exported = gateway.get("/api/v1/export/backup", headers=learner.headers)
     assert exported.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.gateway.services import Learner, idempotency_key
+from tests.gateway.services import Learner, grade_card
 
 
 def test_stored_cards_serve_and_missing_ones_are_named(gateway: TestClient, learner: Learner) -> None:
@@ -15,16 +15,7 @@ def test_stored_cards_serve_and_missing_ones_are_named(gateway: TestClient, lear
     study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
     assert study["status"] == "ready"
     assert study["item"]["topic"]["id"] == ready["id"]
-    review = gateway.post(
-        "/api/v1/study/reviews",
-        json={
-            "card_id": drill["id"],
-            "grade": "good",
-            "state_version": study["item"]["state"]["version"],
-            "idempotency_key": idempotency_key(),
-        },
-        headers=learner.headers,
-    )
+    review = grade_card(gateway, learner, drill, "good")
     assert review.status_code == 200, review.text
     assert review.json()["replayed"] is False
     missing = gateway.get("/api/v1/study/next", headers=learner.headers).json()

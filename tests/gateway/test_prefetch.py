@@ -17,7 +17,7 @@ from aimed_gateway.config import Settings
 from aimed_gateway.prefetch import Prefetcher
 from aimed_gateway.upstream import Scheduler
 from aimed_generator.models import CardRequest
-from tests.gateway.services import Learner, gold_topic, idempotency_key
+from tests.gateway.services import Learner, gold_topic, grade_card
 
 
 class ScriptedGenerator:
@@ -121,17 +121,7 @@ def test_a_fail_starts_the_variant_of_the_new_angle(
     generator = ScriptedGenerator()
     generator.release.set()
     gateway.app.state.prefetcher.generator = generator
-    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
-    outcome = gateway.post(
-        "/api/v1/study/reviews",
-        json={
-            "card_id": drill["id"],
-            "grade": "fail",
-            "state_version": study["item"]["state"]["version"],
-            "idempotency_key": idempotency_key(),
-        },
-        headers=learner.headers,
-    ).json()
+    outcome = grade_card(gateway, learner, drill).json()
     angle = outcome["angle_created"]
     assert outcome["variant_generation"] == "started"
     after = gateway.get("/api/v1/study/next", headers=learner.headers).json()
@@ -154,17 +144,7 @@ def test_the_failed_question_survives_a_gateway_restart(
     gateway = gateway_factory(prefetch_depth=1)
     gateway.app.state.prefetcher.generator = None  # this gateway never generates
     gateway.app.state.prefetcher.generator_available = False
-    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
-    outcome = gateway.post(
-        "/api/v1/study/reviews",
-        json={
-            "card_id": drill["id"],
-            "grade": "fail",
-            "state_version": study["item"]["state"]["version"],
-            "idempotency_key": idempotency_key(),
-        },
-        headers=learner.headers,
-    ).json()
+    outcome = grade_card(gateway, learner, drill).json()
     angle = outcome["angle_created"]
     assert outcome["variant_generation"] == "unavailable"
 
