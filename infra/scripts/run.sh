@@ -39,6 +39,6 @@ cat <<MSG
 
   AI-Med Learning: $AIMED_PROXY_URL/
   Token (also in $var/token): $(cat "$var/token")
-  API docs: $AIMED_GATEWAY_URL/api/docs
+  API docs: $AIMED_PROXY_URL/api/docs
   Logs: $var/log/   Stop: make stop
 MSG
