@@ -92,7 +92,13 @@ class StackConfig:
         config.model_path = Path(env["MODEL_PATH"]) if env.get("MODEL_PATH") else None
         config.llm_base_url = env.get("LLM_BASE_URL") or None
         config.llm_backend = env.get("LLM_BACKEND") or None
-        config.generation_policy = env.get("AIMED_GATEWAY_GENERATION_POLICY", config.generation_policy)
+        # The demo model's cards nearly all fail the grounding gate: under `strict` a new user
+        # would meet nothing but refusals. With it, cards are served flagged (the UI shows each
+        # card's problems); a real model (MODEL_PATH, LLM_BASE_URL) keeps the strict default.
+        demo_model = config.model_path is None and config.llm_base_url is None
+        config.generation_policy = env.get("AIMED_GATEWAY_GENERATION_POLICY") or (
+            "flag" if demo_model else config.generation_policy
+        )
         config.prefetch_depth = int(env.get("AIMED_GATEWAY_PREFETCH_DEPTH", config.prefetch_depth))
         return config
 

@@ -42,3 +42,10 @@ cat <<MSG
   API docs: $AIMED_PROXY_URL/api/docs
   Logs: $var/log/   Stop: make stop
 MSG
+if [[ "$AIMED_GATEWAY_GENERATION_POLICY" == "flag" ]]; then
+  cat <<MSG
+  Policy flag: cards that fail the grounding gate are shown with a warning listing their
+  problems (the demo model's nearly all do). MODEL_PATH or LLM_BASE_URL with a real model
+  runs with the strict default; AIMED_GATEWAY_GENERATION_POLICY=strict forces it.
+MSG
+fi
