@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
-from aimed_contracts.prompts import GenerationTask, build_messages, card_kind_for
+from aimed_contracts.prompts import GenerationTask, build_messages
 from aimed_generator.config import Settings
 from aimed_generator.generation import structured_output_schema
 
@@ -74,7 +74,10 @@ def main() -> None:
     args = parser.parse_args()
 
     task, level = TASKS[args.kind]
-    kind = card_kind_for(task, level)
+    generation_task = GenerationTask.model_validate(
+        {"task": task, "level": level, "topic": EXAMPLE_TOPIC, "contexts": [{"text": EXAMPLE_CONTEXT}]}
+    )
+    kind = generation_task.card_kind
     request = {
         "task": task,
         "level": level,
@@ -85,9 +88,6 @@ def main() -> None:
         "policy": "flag",
         "max_attempts": 1,
     }
-    generation_task = GenerationTask.model_validate(
-        {"task": task, "level": level, "topic": EXAMPLE_TOPIC, "contexts": [{"text": EXAMPLE_CONTEXT}]}
-    )
     defaults = Settings()
     # Exactly what the generator sends: the per-request schema and its DRY settings.
     direct_body = {

@@ -5,9 +5,8 @@ kinds, built by `build_messages` from the worked example, several seeds) twice,
 alternating: with `response_format: json_schema` (the schema the generator sends for
 that request, `structured_output_schema`) and without, both with the generator's DRY
 setting. Reads llama-server's own `timings.predicted_per_second` (generation only,
-prompt excluded) and prints the
-median per mode and the ratio. The grammar adds sampling work per token; this says how
-much.
+prompt excluded) and prints the median per mode and the ratio. The grammar adds
+sampling work per token; this says how much.
 
     .venv/bin/python bench/generator_schema_speed.py [--seeds 4] [--max-tokens 128]
 """
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
-from aimed_contracts.prompts import GenerationTask, build_messages, card_kind_for
+from aimed_contracts.prompts import GenerationTask, build_messages
 from aimed_generator.config import Settings
 from aimed_generator.generation import structured_output_schema
 
@@ -47,7 +46,6 @@ def main() -> None:
     tokens: dict[str, list[int]] = {"json_schema": [], "unconstrained": []}
     with LlamaServer(ctx_size=4096, parallel=1) as llama, httpx.Client(timeout=600) as http:
         for task, level in TASKS:
-            kind = card_kind_for(task, level)
             generation_task = GenerationTask.model_validate(
                 {
                     "task": task,
@@ -56,6 +54,7 @@ def main() -> None:
                     "contexts": [{"text": EXAMPLE_CONTEXT}],
                 }
             )
+            kind = generation_task.card_kind
             messages = build_messages(generation_task)
             schema = structured_output_schema(generation_task)
             for seed in range(args.seeds):

@@ -8,8 +8,6 @@ and an MCQ's options and rationales the same length; every reviewed gold card st
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -25,8 +23,7 @@ from aimed_contracts.examples import (
 )
 from aimed_contracts.prompts import AngleSpec, ContextPassage, GenerationTask
 from aimed_generator.generation import GENERATED_MAX_CHARS, MCQ_GENERATED_OPTIONS, structured_output_schema
-
-GOLD = Path(__file__).resolve().parents[2] / "training/data/gold"
+from tests.scaleout.gold import gold_topics
 
 
 def _task(
@@ -70,12 +67,7 @@ def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _gold_cards() -> list[dict[str, Any]]:
-    cards = []
-    for path in sorted(GOLD.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            card = json.loads(line)["casos_generados"]
-            cards.append(json.loads(card) if isinstance(card, str) else card)
-    return cards
+    return [card for topic in gold_topics() for card in topic.cards.values()]
 
 
 def test_mcq_counts_are_tied_in_the_generation_schema_only() -> None:
@@ -98,12 +90,14 @@ def test_every_free_text_field_has_a_length_bound(task: str, level: int) -> None
             continue
         assert node["maxLength"] == GENERATED_MAX_CHARS[path], path
         assert node["minLength"] == 1, path
-    too_long = copy.deepcopy(EXAMPLE_DRILL_MCQ) if level == 1 and task == "drill" else None
-    if too_long is not None:
-        too_long["vignette"] = "x" * (GENERATED_MAX_CHARS["vignette"] + 1)
-        with pytest.raises(jsonschema.ValidationError, match="is too long"):
-            jsonschema.validate(too_long, schema)
-        jsonschema.validate(too_long, card_json_schema("drill_mcq"))
+
+
+def test_a_bound_refuses_what_the_contract_accepts() -> None:
+    too_long = copy.deepcopy(EXAMPLE_DRILL_MCQ)
+    too_long["vignette"] = "x" * (GENERATED_MAX_CHARS["vignette"] + 1)
+    with pytest.raises(jsonschema.ValidationError, match="is too long"):
+        jsonschema.validate(too_long, structured_output_schema(_task()))
+    jsonschema.validate(too_long, card_json_schema("drill_mcq"))
 
 
 def test_topic_level_and_angle_are_the_requests() -> None:
@@ -150,8 +144,10 @@ def test_every_gold_card_fits_the_generation_bounds() -> None:
     assert len(cards) >= 100
     for card in cards:
         kind = card["kind"]
-        task, level = ("battlecard", card["level"]) if kind == "battlecard" else ("drill", card["level"])
-        schema = structured_output_schema(_task(task, level, topic=card["topic"], angle=card["angle"]))
+        task = "battlecard" if kind == "battlecard" else "drill"
+        schema = structured_output_schema(
+            _task(task, card["level"], topic=card["topic"], angle=card["angle"])
+        )
         if kind == "drill_mcq":
             # The gold set has some five-option MCQs; generation asks for four.
             for field in ("options", "option_rationales"):

@@ -97,7 +97,9 @@ async def _with_schema(generator: CardGenerator, index: int, request: CardReques
     except InvalidOutput as exc:
         detail = exc.detail if isinstance(exc.detail, dict) else {}
         issues = list(detail.get("issues", []))
-        # A refused card still cost tokens (often all of max_tokens): count them.
+        # A refused card still cost tokens (often all of max_tokens): count them. Its rate
+        # is a lower bound: an attempt's model_ms includes the prompt, predicted time alone
+        # is not reported for refused attempts.
         attempts = list(detail.get("attempts", []))
         tokens = sum(int(a.get("completion_tokens") or 0) for a in attempts)
         model_s = sum(float(a.get("model_ms") or 0.0) for a in attempts) / 1000
