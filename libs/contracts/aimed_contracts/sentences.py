@@ -1,0 +1,71 @@
+"""A context split into sentences: the units a card's `sources` copy and its claims cite.
+
+`split_sentences(text)` uses pySBD's Spanish rules (abbreviations, decimals such as
+"0,5 mg.", initials) and treats every line break as a boundary too, so bullet points
+("• criterio", "- criterio") and the rows of a table flattened into text are sentences
+of their own. pySBD breaks after a few abbreviations common in Spanish guidelines
+("p. ej.", "i.v.", "aprox.", "Dra."); a piece that starts with a lower-case letter
+continues the sentence before it (a Spanish sentence starts with a capital, a digit, a
+symbol or an opening mark), and a piece after a title ("Dr.", "Dra.") does too. The
+same rule joins prose hard-wrapped across lines ("...se recomienda\nanticoagular...").
+
+Every sentence returned is a verbatim substring of `text` (only its surrounding
+whitespace is trimmed), so it can be offered to a model as a source to copy and found
+again by the grounding gate. The generator builds its `sources` enum from this
+function: keep the signature stable.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pysbd
+
+# Titles before a name: pySBD ends a sentence after them when the name is capitalised.
+_TITLE_END = re.compile(r"(?:^|\s)(?:Dr|Dra|Sr|Sra|Srta|Prof|Profa)\.\s*$")
+
+
+@cache
+def _segmenter() -> pysbd.Segmenter:
+    # clean=False keeps the text as written, so the pieces concatenate back to it.
+    return pysbd.Segmenter(language="es", clean=False, char_span=False)
+
+
+def _continues(previous: str, piece: str) -> bool:
+    if not previous.strip():
+        return False
+    if _TITLE_END.search(previous):
+        return True
+    return piece.lstrip()[:1].islower()
+
+
+def _pieces(line: str) -> list[str]:
+    """pySBD's pieces of one line, cut from the line itself so nothing is altered."""
+    pieces: list[str] = []
+    cursor = 0
+    for segment in _segmenter().segment(line):
+        found = line.find(segment.strip(), cursor)
+        if found < 0:  # pySBD changed the text: keep the rest of the line whole
+            break
+        end = found + len(segment.strip())
+        pieces.append(line[cursor:end])
+        cursor = end
+    if cursor < len(line):
+        if pieces and not line[cursor:].strip():
+            pieces[-1] += line[cursor:]
+        else:
+            pieces.append(line[cursor:])
+    return pieces
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences and lines of `text`, in order, trimmed, none empty."""
+    merged: list[str] = []
+    for line in text.splitlines(keepends=True):
+        for piece in _pieces(line):
+            if merged and _continues(merged[-1], piece):
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+    return [stripped for piece in merged if (stripped := piece.strip())]
