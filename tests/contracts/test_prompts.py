@@ -26,7 +26,7 @@ VARIANT: dict[str, Any] = {
     },
 }
 # sha256 of json.dumps(build_messages(VARIANT), ensure_ascii=False).
-PINNED_DIGEST = "7a668656790f871237e123364d02322ad9722405abd3fc3cd2091c6f41ecb327"
+PINNED_DIGEST = "e2133bbfac5a26d794a1d257a12883108dff4d683bcb713a345324d0d3161a8e"
 
 
 def test_same_task_gives_byte_identical_messages_from_a_dict_or_a_model() -> None:
@@ -61,19 +61,60 @@ def test_without_an_angle_the_prompt_asks_for_a_null_angle() -> None:
     assert "falló" not in user
 
 
-def test_system_prompt_has_the_no_invention_rules_and_the_kind_rules() -> None:
-    mcq_system = build_messages({**VARIANT, "level": 1})[0]["content"]
-    open_system = build_messages(VARIANT)[0]["content"]
-    battle_system = build_messages({**VARIANT, "task": "battlecard", "angle": None})[0]["content"]
-    for system in (mcq_system, open_system, battle_system):
-        assert "Usa ÚNICAMENTE la información del Contexto" in system
-        assert "copiadas LITERALMENTE del Contexto" in system
-        assert "Todo número que escribas" in system
-        assert "Responde SOLO con un objeto JSON" in system
-    assert '"todas las anteriores"' in mcq_system and '"drill_mcq"' in mcq_system
-    assert "el paciente, su edad y sus datos son inventados" in open_system and '"rubric"' in open_system
-    assert '"key_points"' in battle_system and '"red_flags"' in battle_system
-    assert len({mcq_system, open_system, battle_system}) == 3
+def test_one_system_message_for_every_kind_and_the_kind_named_last() -> None:
+    mcq = build_messages({**VARIANT, "level": 1})
+    open_ = build_messages(VARIANT)
+    battle = build_messages({**VARIANT, "task": "battlecard", "angle": None})
+    systems = {m[0]["content"] for m in (mcq, open_, battle)}
+    assert len(systems) == 1, "one system message for every kind"
+    system = systems.pop()
+    assert "Usa ÚNICAMENTE la información del Contexto" in system
+    assert "copiadas LITERALMENTE" in system
+    assert "todo número" in system and "unidad del Contexto" in system
+    assert "Respeta las negaciones" in system
+    assert "Responde SOLO con un objeto JSON" in system
+    assert '"todas las anteriores"' in system and '"kind": "drill_mcq"' in system
+    assert "el paciente, su edad y sus datos son inventados" in system and '"rubric"' in system
+    assert '"key_points"' in system and '"red_flags"' in system
+    for messages, kind in ((mcq, "drill_mcq"), (open_, "drill_open"), (battle, "battlecard")):
+        assert messages[1]["content"].rstrip().endswith("Responde solo con el JSON de la tarjeta.")
+        assert f"Tipo de tarjeta: {kind}." in messages[1]["content"]
+
+
+def test_the_rules_ask_for_facts_not_for_the_contexts_exact_words() -> None:
+    system = build_messages(VARIANT)[0]["content"]
+    # The gate accepts paraphrase and spelled-out abbreviations; the prompt must not forbid them.
+    assert "sinónimos" not in system
+    assert "puedes parafrasear" in system and "abreviaturas del Contexto" in system
+    assert "consigna en imperativo" in system
+
+
+def _common_prefix(texts: list[str]) -> str:
+    prefix = texts[0]
+    for text in texts[1:]:
+        while not text.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
+
+
+def test_every_card_of_a_topic_shares_the_rules_and_the_context_as_prefix() -> None:
+    """Context first, task last: a server's prompt cache can reuse the whole context."""
+    tasks = [
+        {**VARIANT, "task": "battlecard", "angle": None, "level": 1},
+        {**VARIANT, "task": "drill", "angle": None, "level": 1},
+        {**VARIANT, "task": "drill", "angle": None, "level": 2},
+        VARIANT,
+        {**VARIANT, "level": 1, "angle": {"perspective": "diagnóstico"}},
+    ]
+    rendered = [json.dumps(build_messages(t), ensure_ascii=False) for t in tasks]
+    prefix = _common_prefix(rendered)
+    context_end = rendered[0].index("El edema cerebral es la complicación más grave.")
+    assert len(prefix) > context_end, "the whole context lies inside the shared prefix"
+    assert prefix.endswith("\\n\\n### Tarea\\n"), prefix[-40:]
+    for text in rendered:
+        user_tail = text[len(prefix) :]
+        assert "Tipo de tarjeta" in user_tail and "### Nivel" in user_tail and "### Perspectiva" in user_tail
+    assert "¿Qué ritmo de perfusión" in rendered[3][len(prefix) :]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,12 @@ Inference (the generator) and training (the fine-tuning job) both call
 is byte-identical to the one it was trained on. So the output depends on the task
 alone (no clock, no randomness, no dict-order surprises) and any change to the text
 here is a change to the model contract: retrain after it.
+
+The layout serves the server's prompt cache: the system message (the rules and every
+card kind's fields) is the same for every request, the topic and the context come next,
+and the card kind, level, angle and failed question last. Every card of one topic (each
+kind, each variant, each retry) then starts with the same tokens, and every request
+with the same system message.
 """
 
 from __future__ import annotations
@@ -79,6 +85,10 @@ def card_kind_for(task: TaskName, level: int) -> CardKind:
 
 
 # Each rule is one line of the prompt; the text is split here only to keep lines short.
+# The rules ask for what the grounding gate checks: facts strict (numbers with their unit,
+# medical terms, sources copied whole, each claim backed by the sentence it cites,
+# negations kept), wording free (paraphrase, word forms, connectives, the topic's words,
+# spelled-out abbreviations).
 _RULES = "\n".join(
     [
         "Eres el Agente Generador de AI-Med Learning. Conviertes fragmentos de guías clínicas "
@@ -88,13 +98,16 @@ _RULES = "\n".join(
         "1. Usa ÚNICAMENTE la información del Contexto. No añadas conocimiento propio: ningún "
         "fármaco, prueba, dosis, umbral, criterio ni recomendación que el Contexto no diga. "
         "Si algo no está en el Contexto, no lo incluyas.",
-        '2. "sources" contiene entre 1 y 8 frases copiadas LITERALMENTE del Contexto, carácter '
-        'por carácter, sin resumirlas ni corregirlas. Los campos "source" son índices '
-        "(empezando en 0) de esa lista.",
-        "3. Todo número que escribas (dosis, umbrales, valores de laboratorio, tiempos) debe "
-        "aparecer tal cual en el Contexto, con la misma unidad.",
-        "4. Redacta con las palabras del Contexto; no las sustituyas por sinónimos ni términos "
-        "técnicos que el Contexto no use.",
+        '2. "sources" contiene entre 1 y 8 frases enteras del Contexto, copiadas LITERALMENTE, '
+        'carácter por carácter, sin resumirlas ni corregirlas. Los campos "source" son índices '
+        "(empezando en 0) de esa lista, y lo que afirma cada elemento lo dice la frase que cita.",
+        "3. Los hechos son exactos: todo número (dosis, umbrales, valores de laboratorio, tiempos) "
+        "lleva la unidad del Contexto y se refiere a lo mismo que en el Contexto; todo fármaco, "
+        "prueba, hallazgo o término médico aparece en el Contexto. Respeta las negaciones: lo que "
+        "el Contexto desaconseja o contraindica no se convierte en recomendación, ni al revés.",
+        "4. La redacción es libre: puedes parafrasear, cambiar la forma de las palabras (tratar, "
+        "tratamiento), usar conectores y las palabras del Tema, y escribir completas las "
+        "abreviaturas del Contexto (potasio por K). Lo que nunca cambia es un hecho.",
         "5. Escribe en español, de forma clara y concisa.",
         "6. Responde SOLO con un objeto JSON válido según el esquema: sin texto antes ni "
         "después, sin Markdown.",
@@ -102,14 +115,14 @@ _RULES = "\n".join(
 )
 
 _VIGNETTE = (
-    '"vignette" (caso clínico breve: el paciente, su edad y sus datos son inventados, pero '
-    "todo hecho médico que se afirme sale del Contexto)"
+    '"vignette" (caso clínico breve: el paciente, su edad y sus datos son inventados y puedes '
+    "repetirlos en el resto de la tarjeta, pero todo hecho médico que se afirme sale del Contexto)"
 )
 
 _KIND_RULES: dict[CardKind, str] = {
     "battlecard": "\n".join(
         [
-            "Tarea: una BattleCard (ficha de estudio) del tema.",
+            "battlecard: la ficha de estudio del tema.",
             'Campos: "schema_version": 1; "kind": "battlecard"; "topic"; "level"; "angle" (la '
             'perspectiva o null); "sources"; "summary" (resumen de 1 a 3 frases); "key_points" '
             '(de 3 a 8 objetos {"text", "source"}, cada uno un hecho del Contexto respaldado por '
@@ -119,28 +132,28 @@ _KIND_RULES: dict[CardKind, str] = {
     ),
     "drill_mcq": "\n".join(
         [
-            "Tarea: un Drill de nivel 1, pregunta de opción múltiple sobre un caso clínico.",
+            "drill_mcq: pregunta de opción múltiple (nivel 1) sobre un caso clínico.",
             'Campos: "schema_version": 1; "kind": "drill_mcq"; "topic"; "level": 1; "angle" (la '
             f'perspectiva o null); "sources"; {_VIGNETTE}; "question" (la pregunta, terminada en '
             '"?"); "options" (4 o 5 opciones); "answer_index" (índice, desde 0, de la única opción '
             'correcta); "explanation" (por qué la opción correcta lo es, según el Contexto); '
             '"option_rationales" (una justificación breve por opción, en el mismo orden que '
             '"options").',
-            "Reglas de la pregunta: una sola mejor respuesta; opciones únicas, homogéneas (misma "
-            'categoría y longitud parecida) y plausibles; prohibido "todas las anteriores" y '
-            '"ninguna de las anteriores"; la opción correcta se apoya en el Contexto; las '
+            "Reglas de la pregunta: una sola mejor respuesta, la que mejor respaldan las frases de "
+            '"sources"; opciones únicas, homogéneas (misma categoría y longitud parecida) y '
+            'plausibles; prohibido "todas las anteriores" y "ninguna de las anteriores"; las '
             "justificaciones solo citan valores del Contexto, del caso o de las opciones.",
         ]
     ),
     "drill_open": "\n".join(
         [
-            "Tarea: un Drill de nivel 2, pregunta abierta sobre un caso clínico.",
+            "drill_open: pregunta abierta (nivel 2) sobre un caso clínico.",
             'Campos: "schema_version": 1; "kind": "drill_open"; "topic"; "level": 2; "angle" (la '
-            f'perspectiva o null); "sources"; {_VIGNETTE}; "question" (la pregunta, terminada en '
-            '"?", que pida razonar, no recordar una lista); "model_answer" (la respuesta esperada, '
-            'basada solo en el Contexto); "rubric" (de 2 a 8 objetos {"item", "source"}: los '
-            "elementos que una buena respuesta debe contener, cada uno respaldado por la frase "
-            '"source").',
+            f'perspectiva o null); "sources"; {_VIGNETTE}; "question" (una pregunta terminada en '
+            '"?" o una consigna en imperativo, como "Justifica…", que pida razonar, no recordar una '
+            'lista); "model_answer" (la respuesta esperada, basada solo en el Contexto); "rubric" '
+            '(de 2 a 8 objetos {"item", "source"}: los elementos que una buena respuesta debe '
+            'contener, cada uno respaldado por la frase "source").',
         ]
     ),
 }
@@ -152,9 +165,16 @@ _TASK_LABEL: dict[TaskName, str] = {
 }
 
 
-def system_prompt(kind: CardKind) -> str:
-    """The system message for one card kind: the no-invention rules, then the kind's fields."""
-    return f"{_RULES}\n\n{_KIND_RULES[kind]}"
+# Every kind's fields sit in the system message, which is then the same for every request:
+# a slot's cached prompt always covers it, and the task at the end names the kind to write.
+_SYSTEM = "\n\n".join(
+    [_RULES, "Tipos de tarjeta (la Tarea, al final, dice cuál escribir):", *_KIND_RULES.values()]
+)
+
+
+def system_prompt() -> str:
+    """The system message: the rules and every card kind's fields, the same for every request."""
+    return _SYSTEM
 
 
 def _context_block(passages: list[ContextPassage]) -> str:
@@ -167,7 +187,12 @@ def _context_block(passages: list[ContextPassage]) -> str:
 
 
 def user_prompt(task: GenerationTask) -> str:
-    """The user message: Tema, Contexto (numbered passages), task, level and angle."""
+    """The user message: Tema and Contexto first, then the task, its level and angle.
+
+    Everything that is the same for every card of one topic (system rules, topic, the
+    numbered passages) comes before anything that differs between a BattleCard, a drill,
+    a variant or a retry, so a server's prompt cache reuses the whole context.
+    """
     kind = task.card_kind
     lines = [
         f"### Tema\n{task.topic}",
@@ -198,6 +223,6 @@ def build_messages(task: GenerationTask | Mapping[str, Any]) -> list[dict[str, s
     if not isinstance(task, GenerationTask):
         task = GenerationTask.model_validate(task)
     return [
-        {"role": "system", "content": system_prompt(task.card_kind)},
+        {"role": "system", "content": system_prompt()},
         {"role": "user", "content": user_prompt(task)},
     ]
