@@ -58,6 +58,9 @@ class Completion:
     generation_ms: float
     tokens_per_s: float
     model_id: str
+    # Prompt tokens the server reused from its cache (llama-server's `timings.cache_n`,
+    # OpenAI's `usage.prompt_tokens_details.cached_tokens`); None when it does not say.
+    cached_tokens: int | None = None
 
 
 class ModelBackend(Protocol):
@@ -263,6 +266,9 @@ class OpenAICompatibleBackend:
         prompt_ms = timings.get("prompt_ms")
         per_s = timings.get("predicted_per_second")
         tokens_per_s = float(per_s) if per_s else completion_tokens / max(generation_ms / 1000, 1e-9)
+        cached = timings.get("cache_n")
+        if cached is None:
+            cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
         return Completion(
             text=text,
             finish_reason=finish_reason,
@@ -272,6 +278,7 @@ class OpenAICompatibleBackend:
             generation_ms=generation_ms,
             tokens_per_s=tokens_per_s,
             model_id=str(payload.get("model") or model_id),
+            cached_tokens=int(cached) if cached is not None else None,
         )
 
 
@@ -296,6 +303,12 @@ class LlamaServerBackend(OpenAICompatibleBackend):
 
     def _completion_body(self, model_id: str, messages: Messages, **kwargs: Any) -> dict[str, Any]:
         body = super()._completion_body(model_id, messages, **kwargs)
+        # Keep the evaluated prompt in the slot (llama-server's default, said explicitly):
+        # the next card of the topic starts with the same rules and context. No `id_slot`:
+        # llama-server gives a request the idle slot whose cached prompt shares the longest
+        # prefix with it, and its RAM prompt cache (--cache-ram) restores a prefix that
+        # another topic pushed out (docs/generator.md, "Prompt cache").
+        body["cache_prompt"] = True
         if self.settings.dry_multiplier > 0:
             # llama-server's own sampler extension; other OpenAI-style servers may refuse it.
             body["dry_multiplier"] = self.settings.dry_multiplier

@@ -1,10 +1,13 @@
 """One card request, end to end: admission, context budget, attempts, the gate, the verdict.
 
 The model server's structured output is a help, not a guarantee: llama-server
-answers unconstrained text when it cannot compile a schema (fail-open), and any
-server may cut the JSON at max_tokens. So every answer is parsed, validated against
-the card models and passed through the grounding gate here; a failing one is retried
-with the next seed, up to the attempt bound.
+answers unconstrained text when it cannot compile a schema (fail-open), LM Studio and
+Ollama may ignore parts of one, and any server may cut the JSON at max_tokens. So every
+answer is parsed, validated against the card models and passed through the grounding
+gate here; a failing one is retried with the next seed, up to the attempt bound.
+
+The schema makes each `sources` item an enum of the context's sentences, so a server
+that honours it can only copy; above a measured cap it falls back to bounded strings.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import copy
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from pydantic import ValidationError
 
@@ -24,6 +28,7 @@ from aimed_contracts.errors import ServiceError
 from aimed_contracts.grounding import check_card
 from aimed_contracts.markdown import render_markdown
 from aimed_contracts.prompts import GenerationTask
+from aimed_contracts.sentences import split_sentences
 from aimed_generator.backends import Completion, ModelBackend
 from aimed_generator.budget import fit_prompt
 from aimed_generator.config import Policy, Settings
@@ -35,6 +40,7 @@ from aimed_generator.models import (
     CardRequest,
     CardResponse,
     ContextUsed,
+    GenerationInfo,
     Issue,
     Timings,
     Usage,
@@ -80,13 +86,67 @@ def _bound_strings(node: dict[str, Any], path: str) -> None:
             _bound_strings(child, f"{path}.{name}" if path else name)
 
 
-def structured_output_schema(task: GenerationTask) -> dict[str, Any]:
+SourcesMode: TypeAlias = Literal["enum", "free"]
+
+# Above either cap a request's `sources` go back to bounded free strings. Measured with
+# the pinned llama-server (bench/generator_source_enum.py, docs/benchmarks.md): grammar
+# build time and sampling speed stay flat well past these sizes; the caps keep a
+# request's grammar (one alternative per sentence) a few tens of kilobytes, and a
+# window's worth of guideline text (8k tokens ≈ 30k characters) stays under them.
+SOURCE_ENUM_MAX_SENTENCES = 400
+SOURCE_ENUM_MAX_CHARS = 40_000
+# Pieces shorter than this (a bullet mark, "Tabla 2", a lone heading word) back nothing.
+SOURCE_MIN_CHARS = 12
+
+
+@dataclass(frozen=True)
+class SourceChoices:
+    """The sentences a card may cite, and whether the schema offers them as an enum."""
+
+    mode: SourcesMode
+    sentences: tuple[str, ...]
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sources_mode": self.mode, "source_sentences": len(self.sentences), "reason": self.reason}
+
+
+def source_choices(task: GenerationTask) -> SourceChoices:
+    """The context's sentences (`aimed_contracts.sentences`), each once, in order.
+
+    A sentence longer than the free-string bound of `sources` is left out, as today's
+    schema could not have copied it either; above the caps the mode is `free`.
+    """
+    seen: set[str] = set()
+    sentences: list[str] = []
+    for context in task.contexts:
+        for sentence in split_sentences(context.text):
+            if SOURCE_MIN_CHARS <= len(sentence) <= GENERATED_MAX_CHARS["sources"] and sentence not in seen:
+                seen.add(sentence)
+                sentences.append(sentence)
+    chars = sum(len(sentence) for sentence in sentences)
+    if not sentences:
+        return SourceChoices("free", (), "no sentence of the context fits a source")
+    if len(sentences) > SOURCE_ENUM_MAX_SENTENCES or chars > SOURCE_ENUM_MAX_CHARS:
+        return SourceChoices(
+            "free",
+            tuple(sentences),
+            f"{len(sentences)} sentences, {chars} characters: above the enum cap "
+            f"({SOURCE_ENUM_MAX_SENTENCES} sentences, {SOURCE_ENUM_MAX_CHARS} characters)",
+        )
+    return SourceChoices("enum", tuple(sentences))
+
+
+def structured_output_schema(task: GenerationTask, choices: SourceChoices | None = None) -> dict[str, Any]:
     """The card schema handed to the model server as `response_format` for one request.
 
     Narrower than the contract: topic, level and angle are fixed to the request's (the
-    model does not spend tokens on them, nor misspell them), every free-text field has a
-    length bound and an MCQ has exactly four options and four rationales.
+    model does not spend tokens on them, nor misspell them), every `sources` item is one
+    of the context's sentences (`choices`, computed from the task when not given) or,
+    in mode `free`, a bounded string, every other free-text field has a length bound and
+    an MCQ has exactly four options and four rationales.
     """
+    choices = choices or source_choices(task)
     kind = task.card_kind
     schema = card_json_schema(kind)
     properties = schema["properties"]
@@ -100,12 +160,19 @@ def structured_output_schema(task: GenerationTask) -> dict[str, Any]:
     for name, child in properties.items():
         if name not in fixed and name not in ("schema_version", "kind"):
             _bound_strings(child, name)
+    if choices.mode == "enum":
+        # One definition, referenced from every alternative below: the grammar holds the
+        # sentences once, not once per number of sources.
+        properties["sources"]["items"] = {"$ref": "#/$defs/source_sentence"}
     if kind == "drill_mcq":
         for field in ("options", "option_rationales"):
             properties[field]["minItems"] = properties[field]["maxItems"] = MCQ_GENERATED_OPTIONS
         properties["answer_index"]["maximum"] = MCQ_GENERATED_OPTIONS - 1
-        return schema
-    return _tie_source_indices(schema)
+    else:
+        schema = _tie_source_indices(schema)
+    if choices.mode == "enum":
+        schema["$defs"] = {"source_sentence": {"enum": list(choices.sentences)}}
+    return schema
 
 
 def _tie_source_indices(schema: dict[str, Any]) -> dict[str, Any]:
@@ -182,10 +249,17 @@ class _Attempt:
             finish_reason=self.completion.finish_reason,
             prompt_tokens=self.completion.prompt_tokens,
             completion_tokens=self.completion.completion_tokens,
+            cached_prompt_tokens=self.completion.cached_tokens,
             model_ms=round(self.completion.generation_ms + (self.completion.prompt_ms or 0.0), 2),
             valid=self.judgement.valid,
             issues=self.judgement.issues,
         )
+
+
+def _sum_known(values: Iterable[int | None]) -> int | None:
+    """The sum, or None when the server reported none of the values."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 class CardGenerator:
@@ -215,7 +289,6 @@ class CardGenerator:
         max_attempts = min(request.max_attempts or self.settings.max_attempts, self.settings.max_attempts)
         task = request.generation_task()
         kind = task.card_kind
-        schema = structured_output_schema(task)
         base_seed = request.seed if request.seed is not None else secrets.randbelow(SEED_SPACE)
 
         async with self.limiter.slot() as queue_s:
@@ -230,6 +303,9 @@ class CardGenerator:
                 max_tokens=max_tokens,
                 margin_tokens=self.settings.prompt_margin_tokens,
             )
+            # The enum offers the sentences of the passages the model sees, nothing else.
+            choices = await asyncio.to_thread(source_choices, fitted.task)
+            schema = structured_output_schema(fitted.task, choices)
             budget_ms = (time.perf_counter() - budget_start) * 1000
             contexts = [c.text for c in fitted.task.contexts]
             attempts: list[_Attempt] = []
@@ -263,6 +339,7 @@ class CardGenerator:
             context={
                 "contexts_used": [c.model_dump() for c in contexts_used],
                 "context_budget": fitted.budget.as_dict(),
+                "generation": choices.as_dict(),
             },
         )
         card = chosen.judgement.card
@@ -279,6 +356,7 @@ class CardGenerator:
             usage=Usage(
                 prompt_tokens=sum(a.completion.prompt_tokens for a in attempts),
                 completion_tokens=completion_tokens,
+                cached_prompt_tokens=_sum_known(a.completion.cached_tokens for a in attempts),
             ),
             timings=Timings(
                 queue_ms=round(queue_s * 1000, 2),
@@ -292,6 +370,7 @@ class CardGenerator:
             attempt_reports=[a.report() for a in attempts],
             contexts_used=contexts_used,
             context_budget=fitted.budget.as_dict(),
+            generation=GenerationInfo(**choices.as_dict()),
             policy=policy,
         )
 

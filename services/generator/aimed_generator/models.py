@@ -56,6 +56,11 @@ class CardRequest(BaseModel):
 class Usage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
+    cached_prompt_tokens: int | None = Field(
+        default=None,
+        description="Prompt tokens the server took from its prompt cache instead of evaluating "
+        "(llama-server's `timings.cache_n`); null when the server does not say.",
+    )
 
 
 class Timings(BaseModel):
@@ -87,9 +92,21 @@ class AttemptReport(BaseModel):
     finish_reason: str
     prompt_tokens: int
     completion_tokens: int
+    cached_prompt_tokens: int | None = Field(
+        default=None, description="Of `prompt_tokens`, those served from the server's prompt cache."
+    )
     model_ms: float = Field(description="Time the model server spent on this attempt (prompt + completion).")
     valid: bool
     issues: list[Issue]
+
+
+class GenerationInfo(BaseModel):
+    sources_mode: Literal["enum", "free"] = Field(
+        description="`enum`: the schema let the model pick `sources` only among the context's "
+        "sentences; `free`: bounded strings (the context was above the enum cap, see `reason`)."
+    )
+    source_sentences: int = Field(description="Sentences of the context offered as sources.")
+    reason: str | None = Field(default=None, description="Why the sources are free strings, if they are.")
 
 
 class CardResponse(BaseModel):
@@ -103,6 +120,7 @@ class CardResponse(BaseModel):
     attempt_reports: list[AttemptReport]
     contexts_used: list[ContextUsed]
     context_budget: dict[str, Any]
+    generation: GenerationInfo
     policy: Policy
 
 
