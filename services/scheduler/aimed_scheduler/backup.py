@@ -68,6 +68,11 @@ class SrsStateRecord(BaseModel):
     mastered_at: AwareDatetime | None
     first_reviewed_at: AwareDatetime | None
     last_reviewed_at: AwareDatetime | None
+    # FSRS memory; absent from backups written before FSRS.
+    stability: float | None = None
+    difficulty: float | None = None
+    fsrs_phase: Literal["learning", "review", "relearning"] | None = None
+    fsrs_step: int | None = None
     version: int
 
 

@@ -28,7 +28,7 @@ from aimed_scheduler.models import (
     TopicPublic,
     TopicStatus,
 )
-from aimed_scheduler.srs import ItemKind, SrsSettings, SrsState
+from aimed_scheduler.srs import FsrsPhase, ItemKind, SrsSettings, SrsState
 
 STATE_FIELDS = (
     "ease_factor",
@@ -41,6 +41,10 @@ STATE_FIELDS = (
     "mastered_at",
     "first_reviewed_at",
     "last_reviewed_at",
+    "stability",
+    "difficulty",
+    "fsrs_phase",
+    "fsrs_step",
 )
 
 
@@ -80,7 +84,7 @@ def validate_timezone(name: str) -> str:
 def merged_settings(current: dict[str, Any], update: SrsSettingsUpdate) -> SrsSettings:
     changes = {
         key: value
-        for key, value in update.model_dump(exclude_unset=True).items()
+        for key, value in update.model_dump(mode="json", exclude_unset=True).items()
         if key in SrsSettings.__dataclass_fields__ and value is not None
     }
     try:
@@ -147,7 +151,9 @@ def item_state_row(session: Session, item_type: ItemType, item_id: int) -> SrsSt
 
 
 def row_to_state(row: SrsStateRow) -> SrsState:
-    return SrsState(item_kind=ItemKind(row.item_type), **{name: getattr(row, name) for name in STATE_FIELDS})
+    values = {name: getattr(row, name) for name in STATE_FIELDS}
+    values["fsrs_phase"] = None if row.fsrs_phase is None else FsrsPhase(row.fsrs_phase)
+    return SrsState(item_kind=ItemKind(row.item_type), **values)
 
 
 def state_columns(state: SrsState) -> dict[str, Any]:

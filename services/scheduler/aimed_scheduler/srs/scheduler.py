@@ -1,5 +1,8 @@
 """The SM-2 transitions of ARCHITECTURE.md ("Study loop"), as pure functions.
 
+`review` and `next_states` are the entry points for both algorithms: a learner whose
+settings say `algorithm="fsrs"` is answered by `srs.fsrs_rules` instead.
+
 Decisions the architecture leaves open, fixed here:
 - Hard is q=3, which SM-2 counts as a correct recall: repetitions + 1, interval 1 day.
 - The I·EF product uses the ease factor *after* this review's update, and the ease factor is
@@ -8,34 +11,32 @@ Decisions the architecture leaves open, fixed here:
 - Day intervals round half up (37.5 → 38 days); Easy = round(Good interval × easy bonus).
 - Good and Easy never shorten the current interval (matters for imported states that carry a
   long interval with few repetitions).
-- Topic mastery counts successful reviews *done at level 2* (the level before the review);
-  a success at level 1 restarts the count; only a Fail removes an existing mastery mark.
-- Angle mastery counts consecutive successes at any level; a mastered angle leaves the
-  calendar (due_at None).
+- Mastery (topics: N successes done at level 2; angles: N consecutive successes) is
+  `srs.mastery`, shared with FSRS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from aimed_scheduler.srs import fsrs_rules
 from aimed_scheduler.srs.grade import Grade
+from aimed_scheduler.srs.mastery import mastery_after
+from aimed_scheduler.srs.outcome import ReviewOutcome
 from aimed_scheduler.srs.settings import SrsSettings
 from aimed_scheduler.srs.state import MINUTES_PER_DAY, ItemKind, SrsState, require_utc
 
-
-@dataclass(frozen=True, slots=True)
-class ReviewOutcome:
-    grade: Grade
-    reviewed_at: datetime
-    interval_minutes: int
-    due_at: datetime | None
-    level: int
-    mastered: bool
-    became_mastered: bool
-    # A Fail on a topic asks the caller to open the next angle (see srs.angles.next_angle).
-    requests_angle: bool
+__all__ = [
+    "ReviewOutcome",
+    "level_for",
+    "next_states",
+    "review",
+    "round_half_up",
+    "switch_algorithm",
+    "updated_ease",
+]
 
 
 def round_half_up(value: float) -> int:
@@ -78,32 +79,18 @@ def level_for(ease_factor: float, interval_minutes: int, settings: SrsSettings) 
 def review(
     state: SrsState, grade: Grade, now: datetime, settings: SrsSettings
 ) -> tuple[SrsState, ReviewOutcome]:
-    """Applies one answer; never mutates `state`."""
+    """Applies one answer with the learner's algorithm; never mutates `state`."""
     if not isinstance(grade, Grade):
         raise ValueError(f"grade must be a Grade ({', '.join(g.value for g in Grade)}), got {grade!r}")
     now = require_utc(now, "now")
+    if settings.algorithm == "fsrs":
+        return fsrs_rules.review(state, grade, now, settings)
     ease = updated_ease(state.ease_factor, grade, settings)
     interval = _interval_minutes(state, grade, ease, settings)
     level = level_for(ease, interval, settings)
 
-    if grade is Grade.FAIL:
-        streak = 0
-        mastered_at = None
-    elif state.item_kind is ItemKind.ANGLE:
-        streak = state.mastery_streak + 1
-        mastered_at = state.mastered_at
-    else:
-        streak = state.mastery_streak + 1 if state.level == 2 else 0
-        mastered_at = state.mastered_at
-
-    needed = settings.angle_mastery_n if state.item_kind is ItemKind.ANGLE else settings.mastery_n
-    became_mastered = mastered_at is None and grade.is_success and streak >= needed
-    if became_mastered:
-        mastered_at = now
-
-    due_at: datetime | None = now + timedelta(minutes=interval)
-    if state.item_kind is ItemKind.ANGLE and mastered_at is not None:
-        due_at = None
+    mastery = mastery_after(state, grade, now, settings)
+    due_at = mastery.due_at(state, now + timedelta(minutes=interval))
 
     new_state = state.evolve(
         ease_factor=ease,
@@ -112,8 +99,8 @@ def review(
         lapses=state.lapses + 1 if grade is Grade.FAIL else state.lapses,
         due_at=due_at,
         level=level,
-        mastery_streak=streak,
-        mastered_at=mastered_at,
+        mastery_streak=mastery.streak,
+        mastered_at=mastery.mastered_at,
         first_reviewed_at=state.first_reviewed_at or now,
         last_reviewed_at=now,
     )
@@ -123,8 +110,8 @@ def review(
         interval_minutes=interval,
         due_at=due_at,
         level=level,
-        mastered=mastered_at is not None,
-        became_mastered=became_mastered,
+        mastered=mastery.mastered_at is not None,
+        became_mastered=mastery.became_mastered,
         requests_angle=grade is Grade.FAIL and state.item_kind is ItemKind.TOPIC,
     )
     return new_state, outcome
@@ -133,3 +120,19 @@ def review(
 def next_states(state: SrsState, now: datetime, settings: SrsSettings) -> dict[Grade, SrsState]:
     """The state each of the four answers would lead to (for button labels such as "10 min / 1 d")."""
     return {grade: review(state, grade, now, settings)[0] for grade in Grade}
+
+
+def switch_algorithm(
+    state: SrsState, history: Sequence[tuple[Grade, datetime]], settings: SrsSettings
+) -> SrsState:
+    """The item's state once the learner studies with `settings.algorithm` (history: its log, oldest first).
+
+    To FSRS: the memory is rebuilt by replaying the log (`fsrs_rules.rebuild`). Back to SM-2:
+    the ease factor and repetitions are SM-2's last (FSRS never changes them), the due date
+    stays where it is, and the level follows SM-2's rule again.
+    """
+    if settings.algorithm == "fsrs":
+        return fsrs_rules.rebuild(state, history, settings)
+    if state.is_new:
+        return state
+    return state.evolve(level=level_for(state.ease_factor, state.interval_minutes, settings))

@@ -18,6 +18,8 @@ DEFAULT_PERSPECTIVES: tuple[str, ...] = (
 # Angle labels run "Sub-nodo B" .. "Sub-nodo Z" (the topic itself is A).
 MAX_PERSPECTIVES = 25
 
+ALGORITHMS = ("sm2", "fsrs")
+
 
 @dataclass(frozen=True, slots=True)
 class SrsSettings:
@@ -33,6 +35,14 @@ class SrsSettings:
     mastery_n: int = 3
     angle_mastery_n: int = 2
     perspectives: tuple[str, ...] = field(default=DEFAULT_PERSPECTIVES)
+    # Which algorithm computes intervals; the product rules (angles, levels, mastery) hold for both.
+    algorithm: str = "sm2"
+    # FSRS schedules each item when its predicted recall falls to this probability.
+    desired_retention: float = 0.9
+    # FSRS's level 2: the memory lasts (stability) at least this many days and the item is
+    # not hard for this learner (difficulty, 1–10, at most this).
+    fsrs_level2_min_stability_days: float = 14.0
+    fsrs_level2_max_difficulty: float = 5.0
 
     def __post_init__(self) -> None:
         problems = self._problems()
@@ -71,6 +81,19 @@ class SrsSettings:
             value = getattr(self, name)
             if not 1 <= value <= 50:
                 problems.append(f"{name} must be between 1 and 50, got {value}")
+        if self.algorithm not in ALGORITHMS:
+            problems.append(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {self.algorithm!r}")
+        if not 0.7 <= self.desired_retention <= 0.99:
+            problems.append(f"desired_retention must be between 0.7 and 0.99, got {self.desired_retention}")
+        if not 1.0 <= self.fsrs_level2_min_stability_days <= 3650:
+            problems.append(
+                "fsrs_level2_min_stability_days must be between 1 and 3650, "
+                f"got {self.fsrs_level2_min_stability_days}"
+            )
+        if not 1.0 <= self.fsrs_level2_max_difficulty <= 10.0:
+            problems.append(
+                f"fsrs_level2_max_difficulty must be between 1 and 10, got {self.fsrs_level2_max_difficulty}"
+            )
         if not isinstance(self.perspectives, tuple):
             problems.append("perspectives must be a tuple of strings")
         else:

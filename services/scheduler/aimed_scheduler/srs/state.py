@@ -15,6 +15,14 @@ class ItemKind(StrEnum):
     ANGLE = "angle"
 
 
+class FsrsPhase(StrEnum):
+    """py-fsrs's card states, by name (FSRS's learning steps, long-term review, relearning steps)."""
+
+    LEARNING = "learning"
+    REVIEW = "review"
+    RELEARNING = "relearning"
+
+
 def require_utc(value: datetime, name: str) -> datetime:
     """Accepts only timezone-aware datetimes and normalises them to UTC."""
     if not isinstance(value, datetime):
@@ -31,6 +39,10 @@ class SrsState:
     `mastery_streak` counts consecutive successful reviews done at level 2 (topics) or
     consecutive successes at any level (angles). `due_at` is None for a topic never
     reviewed (it is "new") and for a mastered angle (it left the calendar).
+
+    SM-2 owns `ease_factor` and `repetitions`; FSRS owns `stability` (days), `difficulty`
+    (1–10), `fsrs_phase` and `fsrs_step`, None until FSRS has seen the item. Each algorithm
+    leaves the other's fields as they were, so switching back finds them intact.
     """
 
     item_kind: ItemKind
@@ -44,6 +56,10 @@ class SrsState:
     mastered_at: datetime | None = None
     first_reviewed_at: datetime | None = None
     last_reviewed_at: datetime | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    fsrs_phase: FsrsPhase | None = None
+    fsrs_step: int | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -52,6 +68,12 @@ class SrsState:
         for name in ("interval_minutes", "repetitions", "lapses", "mastery_streak"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.stability is not None and self.stability <= 0:
+            problems.append(f"stability must be > 0 days, got {self.stability}")
+        if self.difficulty is not None and not 1.0 <= self.difficulty <= 10.0:
+            problems.append(f"difficulty must be between 1 and 10, got {self.difficulty}")
+        if self.fsrs_step is not None and self.fsrs_step < 0:
+            problems.append(f"fsrs_step must be >= 0, got {self.fsrs_step}")
         if self.level not in (1, 2):
             problems.append(f"level must be 1 or 2, got {self.level}")
         for name in ("due_at", "mastered_at", "first_reviewed_at", "last_reviewed_at"):
@@ -103,10 +125,16 @@ class SrsState:
             "mastered_at": iso(self.mastered_at),
             "first_reviewed_at": iso(self.first_reviewed_at),
             "last_reviewed_at": iso(self.last_reviewed_at),
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "fsrs_phase": None if self.fsrs_phase is None else self.fsrs_phase.value,
+            "fsrs_step": self.fsrs_step,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SrsState:
+        """Reads `to_dict`'s form; the FSRS keys are optional (snapshots from before FSRS lack them)."""
+
         def when(key: str) -> datetime | None:
             raw = data.get(key)
             return None if raw is None else require_utc(datetime.fromisoformat(raw), key)
@@ -123,4 +151,8 @@ class SrsState:
             mastered_at=when("mastered_at"),
             first_reviewed_at=when("first_reviewed_at"),
             last_reviewed_at=when("last_reviewed_at"),
+            stability=None if data.get("stability") is None else float(data["stability"]),
+            difficulty=None if data.get("difficulty") is None else float(data["difficulty"]),
+            fsrs_phase=None if data.get("fsrs_phase") is None else FsrsPhase(data["fsrs_phase"]),
+            fsrs_step=None if data.get("fsrs_step") is None else int(data["fsrs_step"]),
         )
