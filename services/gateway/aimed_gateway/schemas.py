@@ -13,12 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aimed_contracts.fields import MAX_ROW_ID, CalendarDate, ModuloName, RowId, TopicTitle
+
 Grade = Literal["fail", "hard", "good", "easy"]
 GRADES: tuple[Grade, ...] = ("fail", "hard", "good", "easy")
 ItemType = Literal["topic", "angle"]
 CardKindName = Literal["battlecard", "drill_mcq", "drill_open"]
-# Ids are the scheduler's integer ids, passed through unchanged.
-Id = int
+# Ids are the scheduler's integer ids, passed through unchanged (bounded: aimed_contracts.fields).
+Id = RowId
 
 
 class _Open(BaseModel):
@@ -182,7 +184,9 @@ class StudyNext(BaseModel):
 class ReviewCreate(BaseModel):
     card_id: Id = Field(description="The drill card that was answered (StudyNext.card_to_grade_id).")
     grade: Grade
-    state_version: int = Field(description="StudyNext.item.state.version: the state the learner saw.")
+    state_version: int = Field(
+        ge=1, le=MAX_ROW_ID, description="StudyNext.item.state.version: the state the learner saw."
+    )
     idempotency_key: str = Field(min_length=8, max_length=200)
     answer: str | None = Field(default=None, max_length=20_000, description="Free text (level-2 drills).")
     chosen_option: int | None = Field(default=None, ge=0, le=4, description="MCQ: the chosen option index.")
@@ -219,18 +223,21 @@ class UndoResult(_Open):
 
 
 class TopicCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    modulo: str = Field(min_length=1, max_length=200)
+    # Title and modulo are trimmed, then must not be empty: the same types as the scheduler's.
+    title: TopicTitle
+    modulo: ModuloName
     priority: int = Field(default=3, ge=1, le=5, description="1 = highest.")
-    date_assigned: date | None = Field(default=None, description="Empty: available from today.")
+    date_assigned: CalendarDate | None = Field(
+        default=None, description="YYYY-MM-DD; empty: available from today."
+    )
     status: Literal["active", "suspended"] = "active"
 
 
 class TopicUpdate(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    modulo: str | None = Field(default=None, min_length=1, max_length=200)
+    title: TopicTitle | None = None
+    modulo: ModuloName | None = None
     priority: int | None = Field(default=None, ge=1, le=5)
-    date_assigned: date | None = None
+    date_assigned: CalendarDate | None = Field(default=None, description="YYYY-MM-DD.")
     status: Literal["active", "suspended"] | None = None
 
 

@@ -10,10 +10,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import field_validator
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from aimed_contracts.fields import CalendarDate, ModuloName, RowId, TopicTitle
 from aimed_scheduler.db import UtcDateTime
 
 
@@ -37,13 +37,6 @@ class TopicStatus(StrEnum):
 class AngleStatus(StrEnum):
     ACTIVE = "active"
     MASTERED = "mastered"
-
-
-class Algorithm(StrEnum):
-    """Which algorithm computes intervals (`srs.SrsSettings.algorithm`)."""
-
-    SM2 = "sm2"
-    FSRS = "fsrs"
 
 
 class ItemType(StrEnum):
@@ -75,10 +68,6 @@ class SrsSettingsUpdate(SQLModel):
     mastery_n: int | None = None
     angle_mastery_n: int | None = None
     perspectives: list[str] | None = None
-    algorithm: Algorithm | None = None
-    desired_retention: float | None = None
-    fsrs_level2_min_stability_days: float | None = None
-    fsrs_level2_max_difficulty: float | None = None
 
 
 class LearnerSettingsUpdate(SrsSettingsUpdate):
@@ -101,10 +90,6 @@ class LearnerSettingsPublic(SQLModel):
     mastery_n: int
     angle_mastery_n: int
     perspectives: list[str]
-    algorithm: Algorithm
-    desired_retention: float
-    fsrs_level2_min_stability_days: float
-    fsrs_level2_max_difficulty: float
 
 
 class LearnerBase(SQLModel):
@@ -138,31 +123,27 @@ class Learner(SQLModel, table=True):
 
 
 class TopicBase(SQLModel):
-    title: str = Field(min_length=1, max_length=300)
-    modulo: str = Field(min_length=1, max_length=200)
+    # The input rules (trimmed, not blank) are aimed_contracts.fields, shared with the gateway.
+    title: TopicTitle = Field(max_length=300)
+    modulo: ModuloName = Field(max_length=200)
     priority: int = Field(default=3, ge=1, le=5)
-
-    @field_validator("title", "modulo", mode="before")
-    @classmethod
-    def _strip(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
 
 
 class TopicCreate(TopicBase):
     # Empty: available from the learner's today.
-    date_assigned: date | None = None
+    date_assigned: CalendarDate | None = None
     status: TopicStatus = TopicStatus.ACTIVE
 
 
 class TopicUpdate(SQLModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    modulo: str | None = Field(default=None, min_length=1, max_length=200)
+    title: TopicTitle | None = None
+    modulo: ModuloName | None = None
     priority: int | None = Field(default=None, ge=1, le=5)
-    date_assigned: date | None = None
+    date_assigned: CalendarDate | None = None
     status: TopicStatus | None = None
 
 
-class Topic(TopicBase, table=True):
+class Topic(SQLModel, table=True):
     __tablename__ = "topics"
     __table_args__ = (
         Index("ix_topics_learner_modulo", "learner_id", "modulo"),
@@ -172,6 +153,9 @@ class Topic(TopicBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = _owner()
+    title: str = Field(max_length=300)
+    modulo: str = Field(max_length=200)
+    priority: int = 3
     date_assigned: date
     status: str = Field(default=TopicStatus.ACTIVE.value, max_length=16)
     created_at: datetime = _utc_column(nullable=False)
@@ -188,8 +172,14 @@ class SrsSummary(SQLModel):
     version: int
 
 
-class TopicPublic(TopicBase):
+class TopicPublic(SQLModel):
+    """What is stored, as stored: input rules are not re-checked on the way out, so a row
+    written before a rule existed still reads (it can then be fixed with PATCH)."""
+
     id: int
+    title: str
+    modulo: str
+    priority: int
     date_assigned: date
     status: TopicStatus
     created_at: datetime
@@ -316,11 +306,6 @@ class SrsStateRow(SQLModel, table=True):
     mastered_at: datetime | None = _utc_column(nullable=True)
     first_reviewed_at: datetime | None = _utc_column(nullable=True)
     last_reviewed_at: datetime | None = _utc_column(nullable=True)
-    # FSRS memory (None until FSRS has seen the item; see srs.fsrs_rules).
-    stability: float | None = None
-    difficulty: float | None = None
-    fsrs_phase: str | None = Field(default=None, max_length=16)
-    fsrs_step: int | None = None
     version: int = 1
 
 
@@ -339,10 +324,6 @@ class SrsStatePublic(SQLModel):
     mastered_at: datetime | None
     first_reviewed_at: datetime | None
     last_reviewed_at: datetime | None
-    stability: float | None = None
-    difficulty: float | None = None
-    fsrs_phase: str | None = None
-    fsrs_step: int | None = None
     version: int
 
 
@@ -350,8 +331,8 @@ class SrsStatePublic(SQLModel):
 
 
 class CardBase(SQLModel):
-    topic_id: int
-    angle_id: int | None = None
+    topic_id: RowId
+    angle_id: RowId | None = None
     kind: CardKind
     level: int = Field(ge=1, le=2)
     model_id: str = Field(min_length=1, max_length=300)
@@ -360,7 +341,7 @@ class CardBase(SQLModel):
 
 class CardCreate(CardBase):
     payload: dict[str, Any]
-    context_ids: list[int] = Field(default_factory=list)
+    context_ids: list[RowId] = Field(default_factory=list)
     grounding_report: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from aimed_contracts.fields import RowId
 from aimed_scheduler.models import AnglePublic, CardKind, ItemType, SrsStatePublic, TopicPublic
 from aimed_scheduler.srs import Grade
 
@@ -43,15 +44,15 @@ class StudyItems(BaseModel):
 
 class ReviewCreate(BaseModel):
     item_type: ItemType
-    item_id: int
-    card_id: int | None = None
+    item_id: RowId
+    card_id: RowId | None = None
     grade: Grade
     answer: str | None = Field(default=None, max_length=20_000)
     chosen_option: int | None = Field(default=None, ge=0, le=9)
     correct: bool | None = None
     duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
     idempotency_key: str = Field(min_length=1, max_length=200)
-    expected_version: int = Field(ge=1)
+    expected_version: RowId
 
 
 class ReviewOutcomePublic(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from aimed_contracts.errors import ServiceError
+from aimed_contracts.fields import RowId
 from aimed_gateway.deps import (
     ClockHeadersDep,
     GeneratorDep,
@@ -49,7 +50,7 @@ async def update_learner_settings(
 
 @router.get("/angles", response_model=AnglesPublic)
 async def list_angles(
-    learner_id: LearnerDep, scheduler: SchedulerDep, topic_id: int | None = None, status: str | None = None
+    learner_id: LearnerDep, scheduler: SchedulerDep, topic_id: RowId | None = None, status: str | None = None
 ) -> Any:
     return await scheduler.get_json(
         scheduler.learner_path(learner_id, "/angles"), params={"topic_id": topic_id, "status": status}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
 from aimed_contracts.errors import InvalidInput, PayloadTooLarge
+from aimed_contracts.fields import RowId, RowOffset
 from aimed_gateway.deps import ClockHeadersDep, LearnerDep, SchedulerDep, SettingsDep
 from aimed_gateway.schemas import (
     ContextCreate,
@@ -64,7 +65,7 @@ async def list_topics(
     clock_headers: ClockHeadersDep,
     modulo: str | None = None,
     status: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: RowOffset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> Any:
     return await scheduler.get_json(
@@ -116,7 +117,7 @@ async def import_topics(
 
 @router.get("/{topic_id}", response_model=TopicPublic)
 async def get_topic(
-    topic_id: int, learner_id: LearnerDep, scheduler: SchedulerDep, clock_headers: ClockHeadersDep
+    topic_id: RowId, learner_id: LearnerDep, scheduler: SchedulerDep, clock_headers: ClockHeadersDep
 ) -> Any:
     return await scheduler.get_json(
         scheduler.learner_path(learner_id, f"/topics/{topic_id}"), headers=clock_headers
@@ -125,7 +126,7 @@ async def get_topic(
 
 @router.patch("/{topic_id}", response_model=TopicPublic)
 async def update_topic(
-    topic_id: int, update: TopicUpdate, learner_id: LearnerDep, scheduler: SchedulerDep
+    topic_id: RowId, update: TopicUpdate, learner_id: LearnerDep, scheduler: SchedulerDep
 ) -> Any:
     return await scheduler.patch_json(
         scheduler.learner_path(learner_id, f"/topics/{topic_id}"),
@@ -134,13 +135,13 @@ async def update_topic(
 
 
 @router.delete("/{topic_id}", status_code=204)
-async def delete_topic(topic_id: int, learner_id: LearnerDep, scheduler: SchedulerDep) -> Response:
+async def delete_topic(topic_id: RowId, learner_id: LearnerDep, scheduler: SchedulerDep) -> Response:
     await scheduler.delete(scheduler.learner_path(learner_id, f"/topics/{topic_id}"))
     return Response(status_code=204)
 
 
 @router.get("/{topic_id}/contexts", response_model=ContextsPublic)
-async def list_contexts(topic_id: int, learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
+async def list_contexts(topic_id: RowId, learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
     return await scheduler.get_json(scheduler.learner_path(learner_id, f"/topics/{topic_id}/contexts"))
 
 
@@ -148,7 +149,7 @@ async def list_contexts(topic_id: int, learner_id: LearnerDep, scheduler: Schedu
     "/{topic_id}/contexts", response_model=ContextPublic, status_code=201, openapi_extra=CONTEXT_BODY_DOC
 )
 async def add_context(
-    topic_id: int,
+    topic_id: RowId,
     request: Request,
     learner_id: LearnerDep,
     scheduler: SchedulerDep,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import col, select
 
+from aimed_contracts.fields import RowId
 from aimed_scheduler import repository
 from aimed_scheduler.deps import SessionDep
 from aimed_scheduler.models import Angle, AnglePublic, AnglesPublic, AngleStatus, SrsStateRow
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/learners/{learner_id}", tags=["angles"], responses=E
 
 @router.get("/angles")
 def list_angles(
-    learner_id: int, session: SessionDep, topic_id: int | None = None, status: AngleStatus | None = None
+    learner_id: RowId, session: SessionDep, topic_id: RowId | None = None, status: AngleStatus | None = None
 ) -> AnglesPublic:
     repository.get_learner(session, learner_id)
     query = (
@@ -33,6 +34,6 @@ def list_angles(
 
 
 @router.get("/angles/{angle_id}")
-def read_angle(learner_id: int, angle_id: int, session: SessionDep) -> AnglePublic:
+def read_angle(learner_id: RowId, angle_id: RowId, session: SessionDep) -> AnglePublic:
     angle = repository.get_angle(session, learner_id, angle_id)
     return repository.angle_public(angle, repository.angle_state_row(session, angle_id))

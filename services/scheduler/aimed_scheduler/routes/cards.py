@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 from sqlmodel import col, select
 
 from aimed_contracts.errors import InvalidInput, NotFound
+from aimed_contracts.fields import RowId, RowOffset
 from aimed_scheduler import repository
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
 from aimed_scheduler.models import (
@@ -30,7 +31,7 @@ def _public(card: Card) -> CardPublic:
 
 
 @router.post("/cards", status_code=status.HTTP_201_CREATED)
-def store_card(learner_id: int, body: CardCreate, session: WriteSessionDep, now: NowDep) -> CardPublic:
+def store_card(learner_id: RowId, body: CardCreate, session: WriteSessionDep, now: NowDep) -> CardPublic:
     repository.get_topic(session, learner_id, body.topic_id)
     if body.angle_id is not None:
         angle = repository.get_angle(session, learner_id, body.angle_id)
@@ -61,15 +62,15 @@ def store_card(learner_id: int, body: CardCreate, session: WriteSessionDep, now:
 
 @router.get("/cards")
 def list_cards(
-    learner_id: int,
+    learner_id: RowId,
     session: SessionDep,
     item_type: ItemType | None = None,
-    item_id: int | None = None,
+    item_id: RowId | None = None,
     kind: CardKind | None = None,
     unreviewed: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after_id: Annotated[
-        int | None, Query(ge=0, description="Page on: the last `id` of the previous page.")
+        RowOffset | None, Query(description="Page on: the last `id` of the previous page.")
     ] = None,
 ) -> CardsPublic:
     """Oldest first. `unreviewed=true`: cards no review has used yet (the gateway's prefetched,
@@ -98,7 +99,7 @@ def list_cards(
 
 
 @router.get("/cards/{card_id}")
-def read_card(learner_id: int, card_id: int, session: SessionDep) -> CardPublic:
+def read_card(learner_id: RowId, card_id: RowId, session: SessionDep) -> CardPublic:
     card = session.get(Card, card_id)
     if card is None or card.learner_id != learner_id:
         raise NotFound(f"Card {card_id} does not exist for learner {learner_id}.")

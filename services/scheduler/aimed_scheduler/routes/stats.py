@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from aimed_contracts.fields import RowId
 from aimed_scheduler import repository, stats
 from aimed_scheduler.deps import NowDep, SessionDep
 from aimed_scheduler.schemas import StatsPublic
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/learners/{learner_id}", tags=["stats"], responses=ER
 
 @router.get("/stats")
 def read_stats(
-    learner_id: int,
+    learner_id: RowId,
     session: SessionDep,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=365)] = 30,

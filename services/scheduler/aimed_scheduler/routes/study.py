@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from aimed_contracts.errors import NotFound
+from aimed_contracts.fields import RowId
 from aimed_scheduler import calendar, repository, reviews
 from aimed_scheduler.backup import ReviewRecord
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/learners/{learner_id}", tags=["study"], responses=ER
 
 @router.get("/next", response_model=StudyItems)
 def next_items(
-    learner_id: int, session: SessionDep, now: NowDep, limit: Annotated[int, Query(ge=1, le=50)] = 1
+    learner_id: RowId, session: SessionDep, now: NowDep, limit: Annotated[int, Query(ge=1, le=50)] = 1
 ) -> Response:
     """Due angles and topics (most overdue first, then priority), then today's new topics."""
     learner = repository.get_learner(session, learner_id)
@@ -29,20 +30,20 @@ def next_items(
 
 
 @router.post("/reviews", response_model=ReviewOutcomePublic)
-def record_review(learner_id: int, body: ReviewCreate, session: WriteSessionDep, now: NowDep) -> Response:
+def record_review(learner_id: RowId, body: ReviewCreate, session: WriteSessionDep, now: NowDep) -> Response:
     """Idempotent by `idempotency_key`; 409 `stale_version` if the state moved past `expected_version`."""
     learner = repository.get_learner(session, learner_id)
     return model_response(reviews.record_review(session, learner, body, now))
 
 
 @router.post("/reviews/undo")
-def undo_review(learner_id: int, session: WriteSessionDep, now: NowDep) -> UndoPublic:
+def undo_review(learner_id: RowId, session: WriteSessionDep, now: NowDep) -> UndoPublic:
     learner = repository.get_learner(session, learner_id)
     return reviews.undo_last(session, learner, now)
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewRecord)
-def read_review(learner_id: int, review_id: int, session: SessionDep) -> ReviewRecord:
+def read_review(learner_id: RowId, review_id: RowId, session: SessionDep) -> ReviewRecord:
     """One entry of the review log (undone ones too: `undone_at` says so). The gateway reads
     an angle's origin review to find the question that was failed."""
     repository.get_learner(session, learner_id)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 
+from aimed_contracts.fields import RowId
 from aimed_scheduler import repository, temario
 from aimed_scheduler.deps import NowDep, WriteSessionDep
 from aimed_scheduler.schemas import TemarioReport
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/learners/{learner_id}", tags=["import"], responses=E
 
 @router.post("/import/temario")
 def import_temario(
-    learner_id: int,
+    learner_id: RowId,
     file: Annotated[UploadFile, File(description="the learner's temario.db (SQLite)")],
     session: WriteSessionDep,
     now: NowDep,

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from aimed_contracts.errors import PayloadTooLarge
+from aimed_contracts.fields import RowId, RowOffset
 from aimed_scheduler import repository, topic_import
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
 from aimed_scheduler.models import (
@@ -44,11 +45,11 @@ async def _import_body(request: Request) -> bytes:
 
 @router.get("/topics")
 def list_topics(
-    learner_id: int,
+    learner_id: RowId,
     session: SessionDep,
     modulo: str | None = None,
     status: TopicStatus | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: RowOffset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> TopicsPublic:
     repository.get_learner(session, learner_id)
@@ -67,7 +68,7 @@ def list_topics(
 
 
 @router.post("/topics", status_code=status.HTTP_201_CREATED)
-def create_topic(learner_id: int, body: TopicCreate, session: WriteSessionDep, now: NowDep) -> TopicPublic:
+def create_topic(learner_id: RowId, body: TopicCreate, session: WriteSessionDep, now: NowDep) -> TopicPublic:
     learner = repository.get_learner(session, learner_id)
     topic = repository.create_topic(session, learner, body, now, repository.srs_settings_of(learner))
     session.commit()
@@ -87,7 +88,7 @@ def create_topic(learner_id: int, body: TopicCreate, session: WriteSessionDep, n
     },
 )
 def import_topics(
-    learner_id: int,
+    learner_id: RowId,
     request: Request,
     body: Annotated[bytes, Depends(_import_body)],
     session: WriteSessionDep,
@@ -102,12 +103,14 @@ def import_topics(
 
 
 @router.get("/topics/{topic_id}")
-def read_topic(learner_id: int, topic_id: int, session: SessionDep) -> TopicPublic:
+def read_topic(learner_id: RowId, topic_id: RowId, session: SessionDep) -> TopicPublic:
     return repository.topic_public(session, repository.get_topic(session, learner_id, topic_id))
 
 
 @router.patch("/topics/{topic_id}")
-def update_topic(learner_id: int, topic_id: int, body: TopicUpdate, session: WriteSessionDep) -> TopicPublic:
+def update_topic(
+    learner_id: RowId, topic_id: RowId, body: TopicUpdate, session: WriteSessionDep
+) -> TopicPublic:
     topic = repository.get_topic(session, learner_id, topic_id)
     for key, value in body.model_dump(exclude_unset=True).items():
         if value is None:
@@ -120,7 +123,7 @@ def update_topic(learner_id: int, topic_id: int, body: TopicUpdate, session: Wri
 
 
 @router.delete("/topics/{topic_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_topic(learner_id: int, topic_id: int, session: WriteSessionDep) -> Response:
+def delete_topic(learner_id: RowId, topic_id: RowId, session: WriteSessionDep) -> Response:
     """Deletes the topic with its contexts, angles, cards, SRS states and review log (one transaction)."""
     topic = repository.get_topic(session, learner_id, topic_id)
     session.delete(topic)
@@ -133,7 +136,7 @@ def _context_public(context: Context) -> ContextPublic:
 
 
 @router.get("/topics/{topic_id}/contexts")
-def list_contexts(learner_id: int, topic_id: int, session: SessionDep) -> ContextsPublic:
+def list_contexts(learner_id: RowId, topic_id: RowId, session: SessionDep) -> ContextsPublic:
     repository.get_topic(session, learner_id, topic_id)
     contexts = session.exec(
         select(Context).where(Context.topic_id == topic_id).order_by(col(Context.id))
@@ -143,8 +146,8 @@ def list_contexts(learner_id: int, topic_id: int, session: SessionDep) -> Contex
 
 @router.post("/topics/{topic_id}/contexts", status_code=status.HTTP_201_CREATED)
 def add_context(
-    learner_id: int,
-    topic_id: int,
+    learner_id: RowId,
+    topic_id: RowId,
     body: ContextCreate,
     session: WriteSessionDep,
     now: NowDep,
