@@ -321,6 +321,8 @@ class SettingsPublic(_Open):
     mastery_n: int
     angle_mastery_n: int
     perspectives: list[str]
+    algorithm: Literal["sm2", "fsrs"] = Field(description="Which algorithm computes intervals.")
+    desired_retention: float = Field(description="FSRS: the recall probability each review is scheduled at.")
 
 
 class SettingsUpdate(BaseModel):
@@ -342,6 +344,13 @@ class SettingsUpdate(BaseModel):
     mastery_n: int | None = None
     angle_mastery_n: int | None = None
     perspectives: list[str] | None = None
+    algorithm: Literal["sm2", "fsrs"] | None = Field(
+        default=None,
+        description="Switching replays the review log into FSRS; switching back keeps SM-2's last state.",
+    )
+    desired_retention: float | None = Field(default=None, ge=0.7, le=0.99)
+    fsrs_level2_min_stability_days: float | None = Field(default=None, ge=1, le=3650)
+    fsrs_level2_max_difficulty: float | None = Field(default=None, ge=1, le=10)
 
 
 class BackupImportResult(_Open):
