@@ -66,6 +66,11 @@ class StackConfig:
     generation_policy: str = "strict"
     prefetch_depth: int = 2
     allow_clock_override: bool = False
+    # Where the proxy listens: loopback unless the operator opts in (AIMED_BIND_ADDRESS=0.0.0.0).
+    bind_address: str = "127.0.0.1"
+    # The shared secret between the gateway and the internal services (docs/scaling.md);
+    # None: they trust every caller, which only processes on this machine can be.
+    internal_token: str | None = None
     frontend_root: Path = REPO / "frontend"
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -100,6 +105,8 @@ class StackConfig:
             "flag" if demo_model else config.generation_policy
         )
         config.prefetch_depth = int(env.get("AIMED_GATEWAY_PREFETCH_DEPTH", config.prefetch_depth))
+        config.bind_address = env.get("AIMED_BIND_ADDRESS") or config.bind_address
+        config.internal_token = env.get("AIMED_INTERNAL_TOKEN") or None
         return config
 
     @property
@@ -116,7 +123,8 @@ class StackConfig:
 
     @property
     def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.proxy_port}"
+        host = "127.0.0.1" if self.bind_address == "0.0.0.0" else self.bind_address
+        return f"http://{host}:{self.proxy_port}"
 
     @property
     def gateway_url(self) -> str:
@@ -147,7 +155,11 @@ class StackConfig:
             "AIMED_GATEWAY_PREFETCH_DEPTH": str(self.prefetch_depth),
             "AIMED_GATEWAY_GENERATION_POLICY": self.generation_policy,
             "AIMED_GATEWAY_ALLOW_CLOCK_OVERRIDE": str(self.allow_clock_override).lower(),
+            **self.internal_token_env(),
         }
+
+    def internal_token_env(self) -> dict[str, str]:
+        return {"AIMED_INTERNAL_TOKEN": self.internal_token} if self.internal_token else {}
 
 
 @dataclass
@@ -217,7 +229,7 @@ class Stack:
                     timeout_s=120.0,
                 )
             )
-        generator_env = {"AIMED_GENERATOR_LLM_BASE_URL": c.model_url}
+        generator_env = {"AIMED_GENERATOR_LLM_BASE_URL": c.model_url, **c.internal_token_env()}
         if c.llm_backend:
             generator_env["AIMED_GENERATOR_LLM_BACKEND"] = c.llm_backend
         specs += [
@@ -234,6 +246,7 @@ class Stack:
                 {
                     "AIMED_SCHEDULER_DATABASE_URL": database_url,
                     "AIMED_SCHEDULER_ALLOW_CLOCK_OVERRIDE": str(c.allow_clock_override).lower(),
+                    **c.internal_token_env(),
                 },
                 f"{c.scheduler_url}/health",
                 c.scheduler_port,
@@ -249,6 +262,7 @@ class Stack:
         conf = write_local_config(
             c.run_dir / "nginx",
             listen_port=c.proxy_port,
+            listen_address=c.bind_address,
             frontend_root=c.frontend_root,
             gateway_upstream=f"127.0.0.1:{c.gateway_port}",
         )

@@ -10,18 +10,27 @@ nor the host's /etc/nginx. infra/stack.py and the proxy tests both start nginx t
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
 import re
 import shutil
 from pathlib import Path
 
 SITE_TEMPLATE = Path(__file__).with_name("site.conf.template")
-PLACEHOLDERS = ("LISTEN_PORT", "FRONTEND_ROOT", "GATEWAY_UPSTREAM")
+PLACEHOLDERS = ("LISTEN_ADDRESS", "LISTEN_PORT", "FRONTEND_ROOT", "GATEWAY_UPSTREAM")
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
 
-def render_site(*, listen_port: int, frontend_root: Path, gateway_upstream: str) -> str:
+def render_site(
+    *, listen_port: int, frontend_root: Path, gateway_upstream: str, listen_address: str = "127.0.0.1"
+) -> str:
     """The server block with every placeholder replaced; raises ValueError on bad values."""
+    try:
+        ipaddress.IPv4Address(listen_address)
+    except ValueError as exc:
+        raise ValueError(
+            f"listen_address must be an IPv4 address such as 127.0.0.1, got {listen_address!r}"
+        ) from exc
     if not 0 < listen_port < 65536:
         raise ValueError(f"listen_port must be 1..65535, got {listen_port}")
     if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d+", gateway_upstream):
@@ -32,6 +41,7 @@ def render_site(*, listen_port: int, frontend_root: Path, gateway_upstream: str)
     if any(ch in str(root) for ch in " ;{}\"'"):
         raise ValueError(f"frontend_root {root} contains a character nginx would misread; move the checkout")
     values = {
+        "LISTEN_ADDRESS": listen_address,
         "LISTEN_PORT": str(listen_port),
         "FRONTEND_ROOT": str(root),
         "GATEWAY_UPSTREAM": gateway_upstream,
@@ -41,7 +51,12 @@ def render_site(*, listen_port: int, frontend_root: Path, gateway_upstream: str)
 
 
 def write_local_config(
-    runtime_dir: Path, *, listen_port: int, frontend_root: Path, gateway_upstream: str
+    runtime_dir: Path,
+    *,
+    listen_port: int,
+    frontend_root: Path,
+    gateway_upstream: str,
+    listen_address: str = "127.0.0.1",
 ) -> Path:
     """Writes runtime_dir/nginx.conf (+ site.conf) and returns the nginx.conf path.
 
@@ -52,7 +67,12 @@ def write_local_config(
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     site = runtime / "site.conf"
     site.write_text(
-        render_site(listen_port=listen_port, frontend_root=frontend_root, gateway_upstream=gateway_upstream),
+        render_site(
+            listen_port=listen_port,
+            frontend_root=frontend_root,
+            gateway_upstream=gateway_upstream,
+            listen_address=listen_address,
+        ),
         encoding="utf-8",
     )
     # As root, nginx would hand its workers to "nobody", who may not read the checkout

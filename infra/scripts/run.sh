@@ -6,6 +6,7 @@
 # LLM_BACKEND=openai for LM Studio and Ollama). DATABASE_URL picks another database;
 # AIMED_VAR_DIR (default var/) holds the SQLite database, logs, pids and the token;
 # AIMED_{PROXY,GATEWAY,SCHEDULER,GENERATOR,LLAMA}_PORT move a process to another port.
+# The proxy listens on 127.0.0.1 only; AIMED_BIND_ADDRESS=0.0.0.0 opts in to the network.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -42,6 +43,9 @@ cat <<MSG
   API docs: $AIMED_PROXY_URL/api/docs
   Logs: $var/log/   Stop: make stop
 MSG
+if [[ "${AIMED_BIND_ADDRESS:-127.0.0.1}" != "127.0.0.1" ]]; then
+  echo "  AIMED_BIND_ADDRESS=$AIMED_BIND_ADDRESS: other machines on your network can reach it (the token still guards the API)."
+fi
 if [[ "$AIMED_GATEWAY_GENERATION_POLICY" == "flag" ]]; then
   cat <<MSG
   Policy flag: cards that fail the grounding gate are shown with a warning listing their

@@ -54,6 +54,23 @@ def test_only_the_proxy_publishes_ports(compose: dict) -> None:
     assert publishing == ["proxy"]
 
 
+def interpolate_defaults(text: str) -> str:
+    """A compose value as `docker compose` reads it with no variable set: each ${VAR:-default}."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", text)
+
+
+def test_the_proxy_is_published_on_loopback_unless_the_user_opts_in(compose: dict) -> None:
+    ports = [interpolate_defaults(p) for p in compose["services"]["proxy"]["ports"]]
+    assert ports == ["127.0.0.1:8080:8080"]
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_SETTINGS))
+def test_the_internal_token_is_required_and_shared(compose: dict, service: str) -> None:
+    value = compose["services"][service]["environment"]["AIMED_INTERNAL_TOKEN"]
+    # ${VAR:?message}: compose refuses to start without it, so no default secret exists.
+    assert re.fullmatch(r"\$\{AIMED_INTERNAL_TOKEN:\?[^}]+\}", value), value
+
+
 def test_start_order_is_health_gated(compose: dict) -> None:
     for name, svc in compose["services"].items():
         for dep, spec in (svc.get("depends_on") or {}).items():

@@ -11,6 +11,8 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import re
+import socket
 import subprocess
 import threading
 import time
@@ -244,7 +246,7 @@ def test_generation_fits_in_the_read_timeout() -> None:
 def test_render_substitutes_only_its_placeholders() -> None:
     site = render_site(listen_port=8123, frontend_root=FRONTEND, gateway_upstream="127.0.0.1:9")
     assert "${" not in site
-    assert "listen 8123;" in site
+    assert "listen 127.0.0.1:8123;" in site
     assert f"root {FRONTEND.resolve()};" in site
     # nginx's own variables survive, as with envsubst given an explicit variable list.
     for variable in ("$host", "$remote_addr", "$proxy_add_x_forwarded_for", "$uri"):
@@ -257,6 +259,7 @@ def test_render_substitutes_only_its_placeholders() -> None:
         ({"gateway_upstream": "http://gateway:8001"}, "host:port"),
         ({"gateway_upstream": "gateway"}, "host:port"),
         ({"listen_port": 0}, "listen_port"),
+        ({"listen_address": "0.0.0.0; evil"}, "listen_address"),
         ({"frontend_root": REPO / "docs"}, "index.html"),
     ],
 )
@@ -278,3 +281,112 @@ def test_rendered_config_passes_nginx_syntax_check(tmp_path: Path) -> None:
     command = [part for part in nginx_command(conf) if part not in ("-g", "daemon off;")] + ["-t"]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+MIB = 1024 * 1024
+
+
+def start_nginx(runtime: Path, gateway_upstream: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A second nginx on the template (e.g. in front of a gateway that is down)."""
+    port = free_port()
+    conf = write_local_config(
+        runtime, listen_port=port, frontend_root=FRONTEND, gateway_upstream=gateway_upstream
+    )
+    process = subprocess.Popen(nginx_command(conf), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/", timeout=1.0)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("nginx did not start")
+
+
+def assert_api_envelope(response: httpx.Response, status: int, error_type: str) -> None:
+    """One of nginx's own answers under /api/: the JSON envelope, uncached, with the security headers."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body["error"]) == {"type", "message", "detail"}
+    assert body["error"]["type"] == error_type
+    assert response.headers.get_list("cache-control") == ["no-store"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_a_body_over_the_limit_gets_the_json_413(proxy: Proxy, upstream: RecordingUpstream) -> None:
+    before = len(upstream.requests)
+    response = httpx.post(
+        proxy.url + "/api/v1/topics/import",
+        content=b"x" * (12 * MIB),
+        headers={"Content-Type": "text/csv"},
+        timeout=30,
+    )
+    assert_api_envelope(response, 413, "payload_too_large")
+    assert len(upstream.requests) == before
+
+
+def test_a_backup_may_be_larger_than_other_bodies(proxy: Proxy, upstream: RecordingUpstream) -> None:
+    # The documented limit for backups is 100 MB; 12 MiB is over every other route's limit.
+    response = httpx.post(
+        proxy.url + "/api/v1/import/backup",
+        content=b"{" + b" " * (12 * MIB) + b"}",
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert response.status_code == 200
+    assert len(upstream.requests[-1]["body"]) == 12 * MIB + 2  # type: ignore[arg-type]
+
+
+def test_body_limits_follow_the_gateway_settings() -> None:
+    """The proxy lets through what the gateway accepts (+1 MiB of multipart framing), no more."""
+    from aimed_gateway.config import Settings
+
+    site = render_site(listen_port=8080, frontend_root=FRONTEND, gateway_upstream="gateway:8001")
+    api = site[site.index("location ^~ /api/") :]
+    limits = [int(v) for v in re.findall(r"client_max_body_size (\d+)m;", api)]
+    upload_mib = Settings().max_upload_bytes // MIB
+    # routes/backup.py: a backup may be ten uploads large (docs/api-guide.md: 10 MB; backups 100 MB).
+    assert limits == [upload_mib + 1, upload_mib * 10 + 1]
+
+
+def test_methods_nginx_refuses_get_the_json_405(proxy: Proxy) -> None:
+    response = httpx.request("TRACE", proxy.url + "/api/v1/topics")
+    assert_api_envelope(response, 405, "method_not_allowed")
+
+
+def test_a_gateway_that_is_down_gets_the_json_502(tmp_path: Path) -> None:
+    process, url = start_nginx(tmp_path, f"127.0.0.1:{free_port()}")
+    try:
+        response = httpx.get(url + "/api/v1/me", timeout=10)
+        assert_api_envelope(response, 502, "gateway_unavailable")
+        # The frontend's own pages are not API answers: no envelope, cacheable with revalidation.
+        page = httpx.get(url + "/", timeout=10)
+        assert page.status_code == 200
+        assert page.headers["cache-control"] == "no-cache"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_api_answers_are_never_cached(proxy: Proxy) -> None:
+    response = httpx.get(proxy.url + "/api/v1/stats")
+    assert response.status_code == 200
+    assert response.headers.get_list("cache-control") == ["no-store"]
+
+
+def test_the_proxy_listens_on_loopback_only(proxy: Proxy) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent: this only picks a route
+            address = probe.getsockname()[0]
+        except OSError:
+            address = "127.0.0.1"
+    if address.startswith("127."):
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    with socket.socket() as client:
+        client.settimeout(2)
+        assert client.connect_ex((address, proxy.port)) != 0
+    assert f"listen 127.0.0.1:{proxy.port};" in (proxy.conf.parent / "site.conf").read_text()

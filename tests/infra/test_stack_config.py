@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from infra.stack import StackConfig
+from infra.stack import Stack, StackConfig
 
-SETTINGS = ("MODEL_PATH", "LLM_BASE_URL", "AIMED_GATEWAY_GENERATION_POLICY", "AIMED_VAR_DIR", "DATABASE_URL")
+SETTINGS = (
+    "MODEL_PATH",
+    "LLM_BASE_URL",
+    "AIMED_GATEWAY_GENERATION_POLICY",
+    "AIMED_VAR_DIR",
+    "DATABASE_URL",
+    "AIMED_BIND_ADDRESS",
+    "AIMED_INTERNAL_TOKEN",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +45,30 @@ def test_an_explicit_policy_always_wins(
     config = StackConfig.from_env()
     assert config.generation_policy == policy
     assert config.gateway_env()["AIMED_GATEWAY_GENERATION_POLICY"] == policy
+
+
+def test_the_proxy_listens_on_loopback_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = StackConfig.from_env()
+    assert config.bind_address == "127.0.0.1"
+    monkeypatch.setenv("AIMED_BIND_ADDRESS", "0.0.0.0")
+    exposed = StackConfig.from_env()
+    exposed.var_dir, exposed.llm_base_url = tmp_path, "http://127.0.0.1:9"
+    Stack(exposed).specs()  # renders the proxy's config
+    site = (tmp_path / "run" / "nginx" / "site.conf").read_text()
+    assert f"listen 0.0.0.0:{exposed.proxy_port};" in site
+    assert exposed.proxy_url == f"http://127.0.0.1:{exposed.proxy_port}"
+
+
+def test_the_internal_token_reaches_every_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AIMED_INTERNAL_TOKEN", "compartido")
+    config = StackConfig.from_env()
+    config.var_dir, config.llm_base_url = tmp_path, "http://127.0.0.1:9"
+    envs = {spec.name: spec.env for spec in Stack(config).specs()}
+    for name in ("generator", "scheduler", "gateway"):
+        assert envs[name]["AIMED_INTERNAL_TOKEN"] == "compartido", name
+    monkeypatch.delenv("AIMED_INTERNAL_TOKEN")
+    plain = StackConfig.from_env()
+    plain.var_dir, plain.llm_base_url = tmp_path, "http://127.0.0.1:9"
+    assert all("AIMED_INTERNAL_TOKEN" not in spec.env for spec in Stack(plain).specs())
