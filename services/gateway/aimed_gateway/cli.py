@@ -14,7 +14,7 @@ from aimed_gateway.upstream import Scheduler
 
 async def _create_learner(name: str, timezone: str | None) -> str:
     settings = get_settings()
-    scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s)
+    scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s, settings.internal_token_value)
     try:
         body: dict[str, str] = {"name": name}
         if timezone:
@@ -27,7 +27,7 @@ async def _create_learner(name: str, timezone: str | None) -> str:
 
 async def _check_learner(learner_id: str) -> None:
     settings = get_settings()
-    scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s)
+    scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s, settings.internal_token_value)
     try:
         await scheduler.get_json(scheduler.learner_path(learner_id))
     finally:

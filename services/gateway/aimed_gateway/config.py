@@ -6,12 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AIMED_GATEWAY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="AIMED_GATEWAY_", extra="ignore", populate_by_name=True)
 
     scheduler_url: str = "http://127.0.0.1:8002"
     generator_url: str = "http://127.0.0.1:8003"
@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     generation_max_tokens: int | None = Field(default=None, ge=64)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_level: str = "INFO"
+    # Sent as X-Internal-Token to the scheduler and the generator (they refuse calls without it).
+    internal_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_GATEWAY_INTERNAL_TOKEN")
+    )
+
+    @property
+    def internal_token_value(self) -> str | None:
+        return self.internal_token.get_secret_value() if self.internal_token else None
 
 
 @lru_cache

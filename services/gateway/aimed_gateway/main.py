@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from aimed_contracts.errors import ServiceError
 from aimed_gateway.config import Settings, get_settings
+from aimed_gateway.model_health import check_model
 from aimed_gateway.prefetch import Prefetcher
 from aimed_gateway.routes import backup, learner, study, topics
-from aimed_gateway.schemas import DependencyHealth, HealthPublic
+from aimed_gateway.schemas import DependencyHealth, HealthPublic, ModelHealth
 from aimed_gateway.tokens import TokenStore
 from aimed_gateway.upstream import Generator, Scheduler, ServiceClient
 from aimed_servicekit.errors import install_error_handlers
@@ -48,6 +49,13 @@ async def _probe(client: ServiceClient) -> DependencyHealth:
     return DependencyHealth(name=client.name, ok=True)
 
 
+async def _no_store(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    # Answers carry a learner's data and change with every review: no cache may keep them.
+    response = await call_next(request)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -56,8 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level)
         app.state.settings = settings
         app.state.tokens = TokenStore(settings.token_db_path)
-        app.state.scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s)
-        app.state.generator = Generator(settings.generator_url, settings.generator_timeout_s)
+        token = settings.internal_token_value
+        app.state.scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s, token)
+        app.state.generator = Generator(settings.generator_url, settings.generator_timeout_s, token)
         app.state.prefetcher = Prefetcher(app.state.scheduler, app.state.generator, settings)
         yield
         await app.state.prefetcher.drain()
@@ -74,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
+    app.middleware("http")(_no_store)
 
     @app.get("/api/docs", include_in_schema=False)
     async def api_docs() -> HTMLResponse:
@@ -82,9 +92,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/health", response_model=HealthPublic, tags=["health"])
     async def health(request: Request) -> HealthPublic:
-        """The gateway answers; `dependencies` says whether the scheduler and generator do."""
-        deps = [await _probe(request.app.state.scheduler), await _probe(request.app.state.generator)]
-        return HealthPublic(status="ok" if all(d.ok for d in deps) else "degraded", dependencies=deps)
+        """`ok` when the scheduler, the generator and the model answer; `degraded` says which does not."""
+        scheduler = await _probe(request.app.state.scheduler)
+        model = await check_model(request.app.state.generator, timeout_s=3.0)
+        generator = DependencyHealth(name="generator", ok=model.generator_reachable, detail=model.problem)
+        everything = scheduler.ok and model.available
+        return HealthPublic(
+            status="ok" if everything else "degraded",
+            dependencies=[scheduler, generator],
+            model=ModelHealth(available=model.available, name=model.name),
+        )
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(study.router)

@@ -38,9 +38,17 @@ class DependencyHealth(BaseModel):
     detail: str | None = None
 
 
+class ModelHealth(BaseModel):
+    available: bool = Field(description="Whether the model server answers with a model loaded.")
+    name: str | None = Field(default=None, description="The model's file name (never its path).")
+
+
 class HealthPublic(BaseModel):
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "degraded"] = Field(
+        description='"ok" only when the scheduler, the generator and the model all answer.'
+    )
     dependencies: list[DependencyHealth]
+    model: ModelHealth
 
 
 class LearnerPublic(_Open):
@@ -55,11 +63,9 @@ class ModelStatus(BaseModel):
     """What the settings view shows about card generation."""
 
     available: bool
-    generator_url: str
-    model_id: str | None = None
-    policy: str
+    model_id: str | None = Field(default=None, description="The model's file name (never its path).")
+    policy: Literal["strict", "flag"]
     prefetch_depth: int
-    detail: Any = None
     message: str
 
 

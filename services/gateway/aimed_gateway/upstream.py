@@ -2,7 +2,8 @@
 
 An upstream error envelope is re-raised as the same typed error, so the learner sees
 the scheduler's own message (e.g. a 422 listing invalid CSV rows); a connection
-failure becomes a 503 naming the service that is down.
+failure becomes a 503 naming the service that is down. Every call carries the shared
+internal token when one is configured (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,16 @@ from typing import Any
 import httpx
 
 from aimed_contracts.errors import ServiceError, Unavailable, UpstreamTimeout
+from aimed_servicekit.internal_token import INTERNAL_TOKEN_HEADER
+
+# Requests that change nothing, so sending one twice is harmless.
+RETRYABLE_METHODS = frozenset({"GET", "HEAD"})
+# A pooled connection the server closed while it sat idle fails at once with one of these;
+# a service that is down fails to connect instead (httpx.ConnectError), never retried.
+STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+# Below uvicorn's keep-alive timeout (5 s), so the gateway drops an idle connection before
+# the service does, instead of racing it.
+KEEPALIVE_EXPIRY_S = 2.0
 
 
 class UpstreamError(ServiceError):  # type: ignore[misc]
@@ -35,16 +46,30 @@ def _raise_for(service: str, response: httpx.Response) -> None:
         detail = response.text[:500]
     headers = {k: v for k, v in response.headers.items() if k.lower() == "retry-after"}
     status = response.status_code if response.status_code < 500 or response.status_code in (503, 504) else 502
+    if response.status_code == 401:
+        # The learner's token is the gateway's business: an internal 401 means the services
+        # disagree on AIMED_INTERNAL_TOKEN, a deployment fault the learner cannot fix.
+        status, error_type = 502, "upstream_error"
+        message = (
+            f"The {service} refused the gateway's internal token; "
+            "set the same AIMED_INTERNAL_TOKEN on every service."
+        )
+        detail = None
     raise UpstreamError(status, error_type, message, detail, headers)
 
 
 class ServiceClient:
     """A named internal service reached over one shared httpx.AsyncClient."""
 
-    def __init__(self, name: str, base_url: str, timeout_s: float) -> None:
+    def __init__(self, name: str, base_url: str, timeout_s: float, internal_token: str | None = None) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
-        self.client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s)
+        self.client = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=timeout_s,
+            headers={INTERNAL_TOKEN_HEADER: internal_token} if internal_token else None,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
+        )
 
     async def request(
         self,
@@ -63,16 +88,18 @@ class ServiceClient:
         if timeout_s is not None:
             extra["timeout"] = timeout_s
         try:
-            response = await self.client.request(
-                method,
-                path,
-                json=json,
-                params=clean_params,
-                content=content,
-                headers=headers,
-                files=files,
-                **extra,
-            )
+            try:
+                response = await self.client.request(
+                    method, path, json=json, params=clean_params, content=content, headers=headers,
+                    files=files, **extra,
+                )  # fmt: skip
+            except STALE_CONNECTION_ERRORS:
+                if method.upper() not in RETRYABLE_METHODS:
+                    raise
+                # Once more: the pool dropped the dead connection, so this one is fresh.
+                response = await self.client.request(
+                    method, path, params=clean_params, headers=headers, **extra
+                )
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 f"The {self.name} did not answer in time; try again.", error_type=f"{self.name}_timeout"
@@ -105,8 +132,8 @@ class ServiceClient:
 class Scheduler(ServiceClient):
     """The scheduler, scoped per learner by `learner_path`."""
 
-    def __init__(self, base_url: str, timeout_s: float) -> None:
-        super().__init__("scheduler", base_url, timeout_s)
+    def __init__(self, base_url: str, timeout_s: float, internal_token: str | None = None) -> None:
+        super().__init__("scheduler", base_url, timeout_s, internal_token)
 
     @staticmethod
     def learner_path(learner_id: str, suffix: str = "") -> str:
@@ -114,5 +141,5 @@ class Scheduler(ServiceClient):
 
 
 class Generator(ServiceClient):
-    def __init__(self, base_url: str, timeout_s: float) -> None:
-        super().__init__("generator", base_url, timeout_s)
+    def __init__(self, base_url: str, timeout_s: float, internal_token: str | None = None) -> None:
+        super().__init__("generator", base_url, timeout_s, internal_token)

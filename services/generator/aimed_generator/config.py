@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,7 +20,7 @@ class Policy(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AIMED_GENERATOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="AIMED_GENERATOR_", extra="ignore", populate_by_name=True)
 
     llm_base_url: str = Field(
         default="http://127.0.0.1:8088",
@@ -90,7 +90,33 @@ class Settings(BaseSettings):
     prompt_margin_tokens: int = Field(
         default=32, ge=0, description="Tokens kept free besides prompt and output, for template drift."
     )
+    judge: bool = Field(
+        default=False,
+        description="`on`: every card that passes the gate is also judged claim by claim by a model "
+        "(docs/cards.md, 'The judge'); off by default, and off with the demo model.",
+    )
+    judge_base_url: str | None = Field(
+        default=None, description="Base URL of the judge's server (without /v1); empty: the generator's."
+    )
+    judge_backend: BackendKind | None = Field(
+        default=None, description="Kind of the judge's server; empty: the generator's `llm_backend`."
+    )
+    judge_model: str | None = Field(
+        default=None, description="Model name sent to the judge; empty: the first model its server lists."
+    )
+    judge_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest wait for the judge's answer on one claim; past it the card carries "
+        "`judge_unavailable` and does not pass.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level of the service.")
+    internal_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_GENERATOR_INTERNAL_TOKEN"),
+        description="Shared secret the gateway sends as `X-Internal-Token`; set, every route but "
+        "/health answers 401 without it. Empty: every caller is trusted (services on 127.0.0.1).",
+    )
 
 
 @lru_cache

@@ -12,12 +12,14 @@ from fastapi import FastAPI, Request, Response
 
 from aimed_contracts.errors import ServiceError
 from aimed_generator.backends import ModelBackend, make_backend
+from aimed_generator.claim_judge import make_claim_judge
 from aimed_generator.config import Settings, get_settings
 from aimed_generator.generation import CardGenerator
 from aimed_generator.limiter import SlotLimiter
 from aimed_generator.metrics import GeneratorMetrics
 from aimed_generator.routes import cards, health, metrics, validate
 from aimed_servicekit.errors import install_error_handlers
+from aimed_servicekit.internal_token import require_internal_token
 from aimed_servicekit.logs import configure_logging
 
 log = logging.getLogger("aimed.generator")
@@ -44,7 +46,9 @@ def create_app(settings: Settings | None = None, *, backend: ModelBackend | None
             app.state.settings = settings
             app.state.limiter = limiter
             app.state.metrics = GeneratorMetrics(limiter)
-            app.state.generator = CardGenerator(app.state.backend, limiter, app.state.metrics, settings)
+            app.state.generator = CardGenerator(
+                app.state.backend, limiter, app.state.metrics, settings, make_claim_judge(client, settings)
+            )
             try:
                 limiter.resize((await app.state.backend.info()).slots)
             except ServiceError as exc:
@@ -60,6 +64,8 @@ def create_app(settings: Settings | None = None, *, backend: ModelBackend | None
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    token = settings.internal_token
+    require_internal_token(app, token.get_secret_value() if token else None)
 
     @app.middleware("http")
     async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

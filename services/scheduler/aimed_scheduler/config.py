@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Bind address of `aimed-scheduler serve`.")
     port: int = Field(default=8002, description="Port of `aimed-scheduler serve`.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    internal_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_SCHEDULER_INTERNAL_TOKEN"),
+        description="Shared secret the gateway sends as `X-Internal-Token`; set, every route but "
+        "/health answers 401 without it. Empty: every caller is trusted (services on 127.0.0.1).",
+    )
 
     @field_validator("database_url")
     @classmethod

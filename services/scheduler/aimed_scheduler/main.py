@@ -12,6 +12,7 @@ from aimed_scheduler.config import Settings, get_settings
 from aimed_scheduler.db import make_engine, migrate
 from aimed_scheduler.routes import angles, backup, cards, learners, stats, study, temario, topics
 from aimed_servicekit.errors import install_error_handlers
+from aimed_servicekit.internal_token import require_internal_token
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    token = settings.internal_token
+    require_internal_token(app, token.get_secret_value() if token else None)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

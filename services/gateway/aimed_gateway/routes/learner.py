@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from aimed_contracts.errors import ServiceError
 from aimed_contracts.fields import RowId
 from aimed_gateway.deps import (
     ClockHeadersDep,
@@ -16,6 +15,7 @@ from aimed_gateway.deps import (
     SchedulerDep,
     SettingsDep,
 )
+from aimed_gateway.model_health import check_model
 from aimed_gateway.schemas import (
     AnglesPublic,
     LearnerPublic,
@@ -82,31 +82,18 @@ async def model_status(
     _: LearnerDep, generator: GeneratorDep, prefetcher: PrefetcherDep, settings: SettingsDep
 ) -> ModelStatus:
     """Whether cards can be generated now (the generator's health, and the model behind it)."""
-    common = ModelStatus(
-        available=False,
-        generator_url=generator.base_url,
+    model = await check_model(generator)
+    prefetcher.generator_available = model.available
+    if not model.generator_reachable:
+        message = "El generador no responde: las tarjetas ya generadas siguen disponibles."
+    elif model.available:
+        message = "Modelo listo para generar tarjetas."
+    else:
+        message = "El modelo no está listo todavía."
+    return ModelStatus(
+        available=model.available,
+        model_id=model.name,
         policy=settings.generation_policy,
         prefetch_depth=settings.prefetch_depth,
-        message="",
-    )
-    try:
-        health = await generator.get_json("/health", timeout_s=5.0)
-    except ServiceError as exc:
-        prefetcher.generator_available = False
-        return common.model_copy(
-            update={
-                "detail": exc.envelope()["error"],
-                "message": "El generador no responde: las tarjetas ya generadas siguen disponibles.",
-            }
-        )
-    ok = health.get("status") == "ok"
-    prefetcher.generator_available = ok
-    model = (health.get("backend") or {}).get("model_id")
-    return common.model_copy(
-        update={
-            "available": ok,
-            "model_id": model if isinstance(model, str) else None,
-            "detail": health,
-            "message": "Modelo listo para generar tarjetas." if ok else "El modelo no está listo todavía.",
-        }
+        message=message,
     )
