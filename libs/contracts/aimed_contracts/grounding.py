@@ -46,6 +46,10 @@ IssueCode = Literal[
     "duplicate_options",
     "forbidden_option",
     "question_not_a_question",
+    # The optional model judge (aimed_contracts.judge): a verdict, or no usable answer.
+    "judge_contradicted",
+    "judge_not_in_context",
+    "judge_unavailable",
 ]
 
 
