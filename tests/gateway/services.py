@@ -74,8 +74,9 @@ class Learner:
         kind: str,
         angle_id: int | None = None,
         payload: dict[str, Any] | None = None,
+        grounding_report: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Stores a generated card as the prefetcher would (the gold card of that kind)."""
+        """Stores a generated card as the prefetcher would (the gold card of that kind; gate passed)."""
         card = dict(payload or topic["gold"]["cards"][kind])
         if angle_id is not None:
             card["angle"] = "complicaciones"
@@ -88,7 +89,7 @@ class Learner:
             "markdown": render_markdown(parse_card(card)),
             "context_ids": [topic["context_id"]] if "context_id" in topic else [],
             "model_id": "gold-test",
-            "grounding_report": {"valid": True, "issues": []},
+            "grounding_report": grounding_report or {"valid": True, "issues": []},
         }
         response = httpx.post(self._path("/cards"), json=body, timeout=10)
         response.raise_for_status()

@@ -1,4 +1,4 @@
-"""Anki export (.apkg opened as zip + SQLite) and the JSON backup round trip."""
+"""Anki export (read back through Anki's own library) and the JSON backup round trip."""
 
 from __future__ import annotations
 
@@ -6,13 +6,24 @@ import io
 import json
 import sqlite3
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, insert
 
+from aimed_contracts.cards import parse_card
+from aimed_contracts.markdown import render_markdown
 from aimed_gateway.tokens import TokenStore
-from tests.gateway.services import Learner, grade_card
+from aimed_scheduler.models import Card
+from tests.gateway.conftest import GatewayFactory
+from tests.gateway.services import Learner, gold_topic, grade_card
+from tests.support.process import ServiceProcess
 
 
 def _anki_notes(apkg: bytes, folder: Path) -> tuple[list[tuple[str, str, str]], list[int]]:
@@ -23,6 +34,35 @@ def _anki_notes(apkg: bytes, folder: Path) -> tuple[list[tuple[str, str, str]], 
         notes = db.execute("SELECT guid, flds, tags FROM notes ORDER BY guid").fetchall()
         decks = json.loads(db.execute("SELECT decks FROM col").fetchone()[0])
     return notes, sorted(int(d) for d in decks)
+
+
+@dataclass
+class AnkiNote:
+    guid: str
+    deck: str
+    tags: list[str]
+    front: str
+    back: str
+    topic: str
+
+
+def _import_into_anki(apkg: bytes, folder: Path) -> list[AnkiNote]:
+    """Imports the package into a fresh collection with Anki's own library, as Anki's File > Import does."""
+    folder.mkdir(exist_ok=True)
+    package = folder / "export.apkg"
+    package.write_bytes(apkg)
+    collection = Collection(str(folder / "collection.anki2"))
+    try:
+        request = ImportAnkiPackageRequest(package_path=str(package), options=ImportAnkiPackageOptions())
+        collection.import_anki_package(request)
+        notes = []
+        for note_id in collection.find_notes(""):
+            note = collection.get_note(note_id)
+            deck = collection.decks.name(collection.get_card(note.card_ids()[0]).did)
+            notes.append(AnkiNote(note.guid, deck, list(note.tags), *note.fields))
+        return notes
+    finally:
+        collection.close()
 
 
 def test_anki_export_has_every_card_with_stable_ids(
@@ -55,6 +95,131 @@ def test_anki_export_has_every_card_with_stable_ids(
     notes_again, decks_again = _anki_notes(second.content, tmp_path / "b")
     assert [n[0] for n in notes_again] == [n[0] for n in notes]
     assert decks_again == decks
+
+
+GATE_REFUSAL = {
+    "valid": False,
+    "issues": [
+        {
+            "code": "number_not_in_context",
+            "field": "explanation",
+            "message": "the number <500 mg> is not in the context",
+        }
+    ],
+}
+
+
+def test_flagged_cards_are_left_out_unless_asked_then_marked(
+    gateway: TestClient, learner: Learner, tmp_path: Path
+) -> None:
+    topic = learner.add_topic()
+    checked = learner.store_card(topic, "battlecard")
+    flagged = learner.store_card(topic, "drill_mcq", grounding_report=GATE_REFUSAL)
+    default = gateway.get("/api/v1/export/anki", headers=learner.headers)
+    assert default.status_code == 200
+    assert (default.headers["x-aimed-notes"], default.headers["x-aimed-flagged-left-out"]) == ("1", "1")
+    notes = _import_into_anki(default.content, tmp_path / "default")
+    assert len(notes) == 1 and "no_verificada" not in notes[0].tags
+    everything = gateway.get(
+        "/api/v1/export/anki", params={"include_flagged": "true"}, headers=learner.headers
+    )
+    notes = {n.guid: n for n in _import_into_anki(everything.content, tmp_path / "all")}
+    assert len(notes) == 2
+    marked = [n for n in notes.values() if "no_verificada" in n.tags]
+    assert len(marked) == 1
+    assert "No verificada" in marked[0].back
+    assert "explanation: the number &lt;500 mg&gt; is not in the context" in marked[0].back
+    assert checked["id"] != flagged["id"]
+
+
+def test_deck_and_tag_names_are_escaped(gateway: TestClient, learner: Learner, tmp_path: Path) -> None:
+    hostile = {
+        'Cardio "x" <b>y</b>': ("AI-Med::Cardio 'x' ‹b›y‹/b›", "Cardio_x_b_y_b"),
+        "Digestivo::Hígado": ("AI-Med::Digestivo:Hígado", "Digestivo_Hígado"),
+        "Dos  espacios\u00a0y más": ("AI-Med::Dos espacios y más", "Dos_espacios_y_más"),
+        "a & b": ("AI-Med::a & b", "a_b"),
+    }
+    for modulo in hostile:
+        learner.store_card(learner.add_topic(modulo=modulo), "battlecard")
+    response = gateway.get("/api/v1/export/anki", headers=learner.headers)
+    notes = _import_into_anki(response.content, tmp_path / "anki")
+    assert sorted((n.deck, sorted(n.tags)) for n in notes) == sorted(
+        (deck, sorted([tag, "battlecard"])) for deck, tag in hostile.values()
+    )
+
+
+TOTAL_CARDS = 20_000
+TOTAL_TOPICS = 1_200
+FLAGGED_EVERY = 49  # coprime with the topic count: every topic keeps checked cards
+
+
+@pytest.fixture(scope="module")
+def bulk_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A scheduler of its own whose SQLite file the test fills directly (20,000 cards in one insert)."""
+    database = tmp_path_factory.mktemp("bulk-scheduler") / "aimed.db"
+    service = ServiceProcess(
+        "aimed_scheduler.main:create_app", {"AIMED_SCHEDULER_DATABASE_URL": f"sqlite:///{database}"}
+    ).start()
+    yield service.url, database
+    service.stop()
+
+
+def _insert_cards(database: Path, learner_id: int, topic_ids: list[int]) -> int:
+    """Stores TOTAL_CARDS gold drills round-robin over the topics; every FLAGGED_EVERY-th was refused."""
+    payload = gold_topic(0)["cards"]["drill_mcq"]
+    markdown = render_markdown(parse_card(payload))
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "learner_id": learner_id,
+            "topic_id": topic_ids[index % len(topic_ids)],
+            "angle_id": None,
+            "kind": "drill_mcq",
+            "level": 1,
+            "model_id": "bulk-test",
+            "markdown": markdown,
+            "payload": payload,
+            "context_ids": [],
+            "grounding_report": GATE_REFUSAL if index % FLAGGED_EVERY == 0 else {"valid": True, "issues": []},
+            "created_at": now,
+        }
+        for index in range(TOTAL_CARDS)
+    ]
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(insert(Card.__table__), rows)  # type: ignore[attr-defined]
+    engine.dispose()
+    return sum(1 for row in rows if row["grounding_report"] is GATE_REFUSAL)
+
+
+def test_anki_export_pages_through_every_topic_and_card(
+    bulk_scheduler: tuple[str, Path], gateway_factory: GatewayFactory, tokens: TokenStore, tmp_path: Path
+) -> None:
+    url, database = bulk_scheduler
+    gateway = gateway_factory(scheduler_url=url)
+    learner = Learner(url, tokens, "muchas")
+    syllabus = [{"title": f"Tema {i:04d}", "modulo": f"Módulo {i % 7}"} for i in range(TOTAL_TOPICS)]
+    imported = gateway.post("/api/v1/topics/import", json=syllabus, headers=learner.headers)
+    assert imported.status_code == 200, imported.text
+    topic_ids = [topic["id"] for topic in imported.json()["data"]]
+    flagged = _insert_cards(database, learner.id, topic_ids)
+
+    response = gateway.get("/api/v1/export/anki", headers=learner.headers)
+    assert response.status_code == 200
+    assert response.headers["x-aimed-notes"] == str(TOTAL_CARDS - flagged)
+    assert response.headers["x-aimed-flagged-left-out"] == str(flagged)
+    notes = _import_into_anki(response.content, tmp_path / "default")
+    assert len(notes) == len({n.guid for n in notes}) == TOTAL_CARDS - flagged
+    assert len({n.topic for n in notes}) == TOTAL_TOPICS
+    assert {n.deck for n in notes} == {f"AI-Med::Módulo {i}" for i in range(7)}
+    assert not any("no_verificada" in n.tags for n in notes)
+
+    everything = gateway.get(
+        "/api/v1/export/anki", params={"include_flagged": "true"}, headers=learner.headers
+    )
+    notes = _import_into_anki(everything.content, tmp_path / "all")
+    assert len(notes) == TOTAL_CARDS
+    assert sum("no_verificada" in n.tags for n in notes) == flagged
 
 
 def _without_ids(value: Any) -> Any:

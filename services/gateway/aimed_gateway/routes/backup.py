@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from aimed_contracts.errors import InvalidInput, PayloadTooLarge
-from aimed_gateway.anki import build_apkg
+from aimed_gateway.anki import AnkiPackage
 from aimed_gateway.deps import LearnerDep, SchedulerDep, SettingsDep
 from aimed_gateway.schemas import BackupImportResult
+from aimed_gateway.upstream import Scheduler
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["export"], responses=ERROR_RESPONSES)
@@ -21,20 +24,72 @@ BACKUP_FORMAT = "aimed-backup"
 BACKUP_FORMAT_VERSION = 1
 
 
+ANKI_TOPIC_PAGE = 1000
+ANKI_CARD_PAGE = 500
+
+
+async def _all_topics(scheduler: Scheduler, learner_id: str) -> list[dict[str, Any]]:
+    topics: list[dict[str, Any]] = []
+    while True:
+        page = await scheduler.get_json(
+            scheduler.learner_path(learner_id, "/topics"),
+            params={"offset": len(topics), "limit": ANKI_TOPIC_PAGE},
+        )
+        topics.extend(page["data"])
+        if not page["data"] or len(topics) >= page["count"]:
+            return topics
+
+
 @router.get(
     "/export/anki",
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "An Anki .apkg package."}},
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {}},
+            "description": "An Anki .apkg package. `X-Aimed-Notes`: notes in it; "
+            "`X-Aimed-Flagged-Left-Out`: cards left out because they failed the grounding gate.",
+        }
+    },
 )
-async def export_anki(learner_id: LearnerDep, scheduler: SchedulerDep) -> Response:
-    """Every generated card as an Anki deck per module; ids are stable across exports."""
-    topics = await scheduler.get_json(scheduler.learner_path(learner_id, "/topics"), params={"limit": 1000})
-    cards = await scheduler.get_json(scheduler.learner_path(learner_id, "/cards"), params={"limit": 500})
-    content = await run_in_threadpool(build_apkg, learner_id, topics["data"], cards["data"])
-    return Response(
-        content,
+async def export_anki(
+    learner_id: LearnerDep,
+    scheduler: SchedulerDep,
+    include_flagged: Annotated[
+        bool,
+        Query(
+            description="Also export cards that failed the grounding gate, tagged `no_verificada` "
+            "with the gate's problems on the back."
+        ),
+    ] = False,
+) -> FileResponse:
+    """Every generated card as an Anki deck per modulo; ids are stable across exports.
+
+    Pages through every topic and card; the package is built in a worker thread into a
+    temp file that is streamed and then deleted.
+    """
+    package = AnkiPackage(
+        learner_id, await _all_topics(scheduler, learner_id), include_flagged=include_flagged
+    )
+    after_id: int | None = None
+    while True:
+        page = await scheduler.get_json(
+            scheduler.learner_path(learner_id, "/cards"),
+            params={"limit": ANKI_CARD_PAGE, "after_id": after_id},
+        )
+        await run_in_threadpool(package.add_cards, page["data"])
+        if len(page["data"]) < ANKI_CARD_PAGE:
+            break
+        after_id = page["data"][-1]["id"]
+    path = await run_in_threadpool(package.write)
+    return FileResponse(
+        path,
         media_type="application/octet-stream",
-        headers={"Content-Disposition": 'attachment; filename="aimed-learning.apkg"'},
+        filename="aimed-learning.apkg",
+        headers={
+            "X-Aimed-Notes": str(package.notes),
+            "X-Aimed-Flagged-Left-Out": str(package.flagged_left_out),
+        },
+        background=BackgroundTask(path.unlink, missing_ok=True),
     )
 
 
