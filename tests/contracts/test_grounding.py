@@ -176,8 +176,27 @@ def test_source_index_out_of_range_is_caught(base: dict[str, Any], list_field: s
     ]
 
 
-def test_a_lead_in_that_is_not_a_question_is_caught() -> None:
-    card = {**_card(EXAMPLE_DRILL_OPEN), "question": "Explique si la CAD está resuelta."}
+def test_a_level_1_lead_in_that_is_not_a_question_is_caught() -> None:
+    card = {**_card(EXAMPLE_DRILL_MCQ), "question": "Indique el siguiente paso más adecuado."}
+    assert _issues(check_card(card, EXAMPLE_CONTEXT)) == [("question_not_a_question", "question")]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Describe el tratamiento inicial de esta paciente.",
+        "Enumera los criterios de resolución que cumple.",
+        "Justifica si la CAD está resuelta",
+        "Explique si la CAD está resuelta.",
+    ],
+)
+def test_a_level_2_prompt_may_be_an_instruction(prompt: str) -> None:
+    card = {**_card(EXAMPLE_DRILL_OPEN), "question": prompt}
+    assert check_card(card, EXAMPLE_CONTEXT).valid
+
+
+def test_a_level_2_prompt_that_is_neither_question_nor_instruction_is_caught() -> None:
+    card = {**_card(EXAMPLE_DRILL_OPEN), "question": "La CAD de este paciente y sus criterios."}
     assert _issues(check_card(card, EXAMPLE_CONTEXT)) == [("question_not_a_question", "question")]
 
 

@@ -1,93 +1,236 @@
-"""Spanish words as the grounding gate compares them: which words carry content, and their stems.
+"""Spanish words as the grounding gate compares them: which words are medical terms, and their forms.
 
-A content word of a claim is supported when the context has the same word or a word
-with the same Snowball stem (so "administra"/"administrar", "insulina"/"insulinas",
-"criterio"/"criterios" match), compared without accents or case.
+**What is a term.** A word is checked (must be supported) only when it is a term:
 
-Words never checked: function words (articles, prepositions, pronouns, conjunctions,
-auxiliaries) and a short list of words that frame a card rather than state a medical
-fact (GENERIC_WORDS). Both lists are written here on purpose instead of taken from a
-general stop-word list: those include quantities and comparisons ("dos", "mayor",
-"menos", "antes", "después") which change a clinical fact and must be in the context.
+- rare in general Spanish: its Zipf frequency in `wordfreq`'s Spanish data is below
+  `TERM_MAX_ZIPF` (3.5, about 3 occurrences per million words), taking the larger of the
+  word's and its `simplemma` lemma's frequency so an inflection of a common word is not
+  rare ("añadirse" counts as "añadir"). Drug names, tests and most findings are far
+  below it (apixabán 0, troponina 1.8, ecografía 3.1); ordinary Spanish is above it
+  (añadir 4.2, además 5.6, suman 4.0, salvo 4.8);
+- or an abbreviation: a word with two or more capitals or digits inside (ECG, HbA1c,
+  NaHCO3), or one of the documented abbreviations (`data/abbreviations.tsv`: K, Na, iv…).
+
+Unit spellings and numbers written as words are never terms: the quantity check owns them.
+
+**What supports a term.** Words of the context, of the topic title, and the context's
+abbreviations with their expansions. Two words match when they share a form:
+
+- the word folded (no case or accents), its `simplemma` lemma ("persistiera" →
+  "persistir"), or the Snowball stem of either (also of the singular);
+- a derivation: one stem is the other's prefix after the first 4 letters and covers at
+  least 80 % of the shorter stem ("trat" / "tratamient", "contraindic" / "contraindicacion");
+  a "-sis" noun matches its "-tico" adjective ("trombólisis" / "trombolítica", "sepsis" /
+  "séptico" where the root is long enough);
+- an abbreviation matches its expansion either way: the table's pairs ("K" ↔ "potasio",
+  "TA" ↔ "tensión arterial", "PLT" ↔ "plaquetas", "NaHCO3" ↔ "bicarbonato"), and
+  definitions in the context ("fibrilación auricular (FA)", "FA (fibrilación auricular)").
+
+Snowball and simplemma are used together on purpose: simplemma knows irregular forms and
+gives the lemma whose frequency decides "term or not"; Snowball's suffix stripping
+matches derived words that have no common lemma. Both load once per process.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from importlib import resources
 
+import simplemma
 import snowballstemmer
+from wordfreq import zipf_frequency
 
-from aimed_contracts.quantities import UNIT_SPELLINGS, fold
+from aimed_contracts.quantities import NUMBER_WORDS, UNIT_SPELLINGS, fold
 
-_FUNCTION_WORDS = """
-    a al ante con contra de del desde durante en entre hacia hasta mediante para por sin sobre tras
-    el la los las lo un una unos unas
-    y e o u ni que pero sino porque pues como cuando donde si aunque mientras cual cuales cuyo cuya
-    quien quienes cuyos cuyas
-    se le les me te nos os su sus mi mis tu tus él ella ellos ellas ello esto eso este esta estos
-    estas ese esa esos esas aquel aquella aquellos aquellas otro otra otros otras mismo misma
-    mismos mismas cada tal
-    es son ser sea sean será serán sería fue fueron era eran siendo sido está están estar esté
-    estén estaba estaban ha han he hay haber habrá había habían
-    debe deben deberá debería puede pueden podrá podría tiene tienen tener
-    no sí ya muy más también solo sólo
-"""
-FUNCTION_WORDS: frozenset[str] = frozenset(fold(word) for word in _FUNCTION_WORDS.split())
+TERM_MAX_ZIPF = 3.5
+# Words at least this frequent carry no content for aligning a claim with a sentence
+# (articles, prepositions, auxiliaries: de 7.3, que 7.0, se 6.7, cuando 5.7, cada 5.9).
+FUNCTION_MIN_ZIPF = 5.5
+_MIN_ROOT = 4
+_DERIVATION_SHARE = 0.8
 
-# Words that frame a card (didactic or generic clinical vocabulary), not medical facts.
-# Keep this short: every word here is one the gate no longer checks.
-_GENERIC_WORDS = """
-    paciente pacientes caso casos clínico clínica clínicos clínicas
-    opción opciones respuesta respuestas pregunta preguntas correcta correcto correctas correctos
-    incorrecta incorrecto incorrectas incorrectos explicación
-    contexto guía guías según
-    diagnóstico tratamiento manejo dosis valor valores nivel niveles cifra cifras
-    presenta presentan cumple cumplen identifica identifican reconoce reconocen
-"""
-GENERIC_WORDS: frozenset[str] = frozenset(fold(word) for word in _GENERIC_WORDS.split())
-
-_WORD = re.compile(r"[^\W_]+")
-_STEMMER = snowballstemmer.stemmer("spanish")
+_WORD = re.compile(r"[^\W_]+(?:\.[^\W\d_]\.)?")
+_ROMAN = re.compile(r"[IVX]+")  # "clase III", "ARA II": numerals, not abbreviations
+_EMPHASIS_MIN_ZIPF = 4.5
+_ABBREVIATION_SHAPE = re.compile(r"(?:[A-Z].*[A-Z0-9]|.*\d)")
+_DEFINED_AFTER = re.compile(r"\(\s*([A-Z][\w.-]{0,9})\s*\)")
+_DEFINED_BEFORE = re.compile(r"\b([A-Z][\w.-]{0,9})\s*\(\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,5})\s*\)")
 
 
-def words(text: str) -> list[str]:
-    """The words of `text` as written (numbers left out: the quantity check owns them)."""
-    return [word for word in _WORD.findall(text) if not word.isdigit()]
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("spanish")
+
+
+@cache
+def abbreviation_table() -> dict[str, tuple[str, ...]]:
+    """`data/abbreviations.tsv`: abbreviation (as written) -> its expansions."""
+    table: dict[str, list[str]] = {}
+    text = resources.files("aimed_contracts").joinpath("data/abbreviations.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        abbreviation, expansion = line.split("\t")
+        table.setdefault(_abbreviation_key(abbreviation.strip()), []).append(expansion.strip())
+    return {key: tuple(values) for key, values in table.items()}
 
 
 @lru_cache(maxsize=65536)
-def stems(word: str) -> frozenset[str]:
-    """Folded Snowball stems of a word and of its singular.
+def _abbreviation_key(word: str) -> str:
+    # One or two characters are matched as written ("K" is not "k", "Na" is not "na").
+    return word if len(word.replace(".", "")) <= 2 else fold(word)
 
-    The stemmer reads accents, so fold after stemming. Snowball stems some plurals
-    differently from their singular ("regulares" -> "regular", "regular" -> "regul"),
-    so the singular's stem counts too.
-    """
+
+def words(text: str) -> list[str]:
+    """The words of `text` as written; numbers left out (the quantity check owns them)."""
+    return [word for word in _WORD.findall(text) if not word[0].isdigit()]
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    return str(simplemma.lemmatize(word.casefold(), lang="es"))
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """Frequency of a word in general Spanish, or of its lemma when that is higher."""
     lowered = word.casefold()
-    forms = {lowered}
-    if len(lowered) > 4 and lowered.endswith("es"):
-        forms.add(lowered[:-2])
-    if len(lowered) > 3 and lowered.endswith("s"):
-        forms.add(lowered[:-1])
-    return frozenset(fold(_STEMMER.stemWord(form)) for form in forms)
+    return max(zipf_frequency(lowered, "es"), zipf_frequency(lemma(lowered), "es"))
 
 
-def is_checked(word: str) -> bool:
+@lru_cache(maxsize=65536)
+def _stem(form: str) -> frozenset[str]:
+    forms = {form}
+    if len(form) > 4 and form.endswith("es"):
+        forms.add(form[:-2])
+    if len(form) > 3 and form.endswith("s"):
+        forms.add(form[:-1])
+    # The stemmer reads accents, so fold after stemming.
+    return frozenset(fold(_stemmer().stemWord(f)) for f in forms)
+
+
+@lru_cache(maxsize=65536)
+def forms(word: str) -> frozenset[str]:
+    """Every form a word is compared by: folded, lemma, stems, the -sis/-tico root."""
+    lowered = word.casefold()
+    lemma_ = lemma(lowered)
+    result = {fold(lowered), fold(lemma_)} | _stem(lowered) | _stem(lemma_)
+    for form in list(result):
+        if form.endswith("sis") and len(form) - 3 >= _MIN_ROOT:
+            result.add(form[:-3] + "t")  # trombolisis -> trombolit (= stem of trombolitica)
+    return frozenset(result)
+
+
+@lru_cache(maxsize=65536)
+def _prefixes(word: str) -> tuple[tuple[str, int], ...]:
+    """(prefix, stem length) for every prefix of 4+ letters of the word's stems."""
+    stems = _stem(lemma(word.casefold())) | _stem(word.casefold())
+    return tuple((stem[:end], len(stem)) for stem in stems for end in range(_MIN_ROOT, len(stem) + 1))
+
+
+@lru_cache(maxsize=65536)
+def key(word: str) -> str:
+    """One form per word, for measuring overlap between a claim and a sentence."""
+    if _is_abbreviation(word):
+        return fold(word)
+    return min(_stem(lemma(word.casefold())), key=len)
+
+
+@lru_cache(maxsize=65536)
+def _is_abbreviation(word: str) -> bool:
+    if _ROMAN.fullmatch(word):
+        return False
+    if _abbreviation_key(word) in abbreviation_table():
+        return True
+    if not _ABBREVIATION_SHAPE.fullmatch(word):
+        return False
+    # A common word in capitals is emphasis ("NO administrar", "NUNCA"), not an abbreviation.
+    return not (word.isupper() and zipf_frequency(word.casefold(), "es") >= _EMPHASIS_MIN_ZIPF)
+
+
+def is_term(word: str) -> bool:
+    """Does this word name something (a drug, test, finding) that must come from the context?"""
+    if _is_abbreviation(word):
+        return True
     folded = fold(word)
-    return folded not in FUNCTION_WORDS and folded not in GENERIC_WORDS and folded not in UNIT_SPELLINGS
+    if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < 2:
+        return False
+    return zipf(word) < TERM_MAX_ZIPF
+
+
+@lru_cache(maxsize=65536)
+def is_content(word: str) -> bool:
+    """Does this word carry content for aligning a claim with a sentence?"""
+    if _is_abbreviation(word):
+        return True
+    folded = fold(word)
+    if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < 3:
+        return False
+    return zipf(word) < FUNCTION_MIN_ZIPF
+
+
+def defined_abbreviations(text: str) -> list[tuple[str, str]]:
+    """(abbreviation, expansion) pairs the text defines: "fibrilación auricular (FA)"."""
+    pairs = []
+    for match in _DEFINED_AFTER.finditer(text):
+        abbreviation = match.group(1)
+        before = [w for w in words(text[max(0, match.start() - 80) : match.start()]) if w.isalpha()]
+        letters = sum(ch.isupper() for ch in abbreviation) or 1
+        if before:
+            pairs.append((abbreviation, " ".join(before[-(letters + 2) :])))
+    for match in _DEFINED_BEFORE.finditer(text):
+        pairs.append((match.group(1), match.group(2)))
+    return pairs
 
 
 class Vocabulary:
-    """The words of a context, indexed for the question "does the context use this word?"."""
+    """The words of some texts, indexed for the question "do they support this word?"."""
 
-    def __init__(self, texts: list[str]) -> None:
-        self.folded: set[str] = set()
-        self.stems: set[str] = set()
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.forms: set[str] = set()
+        self.prefixes: dict[str, int] = {}  # prefix of a stem -> shortest stem having it
+        self.defined: dict[str, list[str]] = {}  # abbreviation key -> expansions the texts define
+        texts = list(texts)
+        written: set[str] = set()
         for text in texts:
-            for word in words(text):
-                self.folded.add(fold(word))
-                self.stems.update(stems(word))
+            for word in set(words(text)):
+                self._add(word)
+                if _is_abbreviation(word):
+                    written.add(_abbreviation_key(word))
+            for abbreviation, expansion in defined_abbreviations(text):
+                self.defined.setdefault(_abbreviation_key(abbreviation), []).append(expansion)
+        # A claim may spell out an abbreviation the texts use ("potasio" for "K").
+        table = abbreviation_table()
+        for abbreviation in written:
+            for expansion in table.get(abbreviation, ()):
+                for word in words(expansion):
+                    self._add(word)
+
+    def _add(self, word: str) -> None:
+        self.forms.add("=" + _abbreviation_key(word))
+        self.forms.update(forms(word))
+        for prefix, length in _prefixes(word):
+            if length < self.prefixes.get(prefix, 1 << 30):
+                self.prefixes[prefix] = length
 
     def supports(self, word: str) -> bool:
-        return fold(word) in self.folded or not self.stems.isdisjoint(stems(word))
+        if _is_abbreviation(word):
+            abbreviation = _abbreviation_key(word)
+            if "=" + abbreviation in self.forms:
+                return True
+            # ...or abbreviate what the texts spell out ("TA" for "tensión arterial").
+            expansions = [*abbreviation_table().get(abbreviation, ()), *self.defined.get(abbreviation, ())]
+            return any(all(self._supports_word(w) for w in words(expansion)) for expansion in expansions)
+        return self._supports_word(word)
+
+    def _supports_word(self, word: str) -> bool:
+        if not self.forms.isdisjoint(forms(word)):
+            return True
+        for stem in _stem(lemma(word.casefold())) | _stem(word.casefold()):
+            for end in range(len(stem), _MIN_ROOT - 1, -1):
+                shortest = self.prefixes.get(stem[:end])
+                if shortest is not None and end >= _DERIVATION_SHARE * min(len(stem), shortest):
+                    return True
+        return False

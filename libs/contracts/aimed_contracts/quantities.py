@@ -1,15 +1,30 @@
-"""Numbers with their units, as the grounding gate compares them.
+"""Numbers with their units, as the grounding gate compares them: one normaliser for every field.
 
-A quantity is a value and an optional unit. Values compare as numbers written with
-either decimal mark ("0,5" == "0.5" == "0,50"). Units compare after case and accent
-folding and after mapping spellings of the same unit to one name, segment by segment
-("U/kg/hr" == "UI/kg/hora" == "U/kg/h"; "mL" == "cc"). Different units never match
-("mmol/L" != "mEq/L", "mg" != "mcg"), even where the numbers would coincide.
+`normalise_numbers(text)` rewrites the ways one quantity is written into one form before
+any number is read, on the context and on a card alike:
 
-A number followed by a range word or dash and a second number takes that number's
-unit ("15-20 mL/kg" and "15 a 20 mL/kg" give 15 mL/kg and 20 mL/kg). A dot between
-digits is a decimal mark: a Spanish thousands separator ("1.000") reads as 1, the
-same on both sides, so a card that copies the context's notation still matches.
+- typographic dashes become "-", superscript digits become digits;
+- citation numbers glued to a word ("supervivencia89–91", "mortalidad12,13", "[12]")
+  are dropped: they are references, not values;
+- spaces inside a unit go ("1.6 mEq /L" is "1.6 mEq/L"), and a denominator written as
+  words becomes a "/" segment ("mg por kilogramo", "mg por kg de peso", "2 g al día",
+  "2 g diarios" are "mg/kg", "2 g/día");
+- a number written as a word ("dos horas", "entre dos y tres") becomes digits when a
+  unit or a range follows it;
+- comparison words become symbols ("mayor o igual que", "al menos" are "≥"; "menor
+  de", "inferior a" are "<").
+
+A quantity is a value and an optional unit. Values compare as
+numbers with either decimal mark ("0,5" == "0.5" == "0,50"). Units compare after case and
+accent folding and after mapping spellings of one unit to one name, segment by segment
+("U/kg/hr" == "UI/kg/hora" == "U/kg/h"; "mL" == "cc"; "mg/día" == "mg/d"). Different units
+never match ("mmol/L" != "mEq/L", "mg" != "mcg"). In a range ("15-20 mL/kg", "entre 150 y
+300 mg", "de 2 a 4 horas") the first number takes the second's unit. An ordinal mark
+("18ª", "2.º") makes a number an ordinal: it supports that number with any unit (">18ª"
+stands for "over 18 years" in tables). A Spanish
+thousands separator is read as one ("1.000 mg" == "1000 mg"; a dot followed by groups of
+exactly three digits, not after a leading 0); any other dot or comma between digits is
+a decimal mark.
 """
 
 from __future__ import annotations
@@ -18,6 +33,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 # Spellings of one unit, folded (lower case, no accents) -> the name compared.
 _UNIT_ALIASES: dict[str, str] = {
@@ -27,7 +43,7 @@ _UNIT_ALIASES: dict[str, str] = {
     **dict.fromkeys(("d", "dia", "dias"), "d"),
     **dict.fromkeys(("sem", "semana", "semanas"), "semana"),
     **dict.fromkeys(("mes", "meses"), "mes"),
-    **dict.fromkeys(("ano", "anos"), "ano"),
+    **dict.fromkeys(("a", "ano", "anos"), "ano"),
     **dict.fromkeys(("u", "ui", "unidad", "unidades"), "u"),
     **dict.fromkeys(("mu", "mui"), "mu"),
     **dict.fromkeys(("mcg", "ug", "µg", "μg", "microgramo", "microgramos"), "mcg"),
@@ -36,25 +52,25 @@ _UNIT_ALIASES: dict[str, str] = {
     **dict.fromkeys(("kg", "kilo", "kilos", "kilogramo", "kilogramos"), "kg"),
     **dict.fromkeys(("ml", "cc", "mililitro", "mililitros"), "ml"),
     **dict.fromkeys(("l", "litro", "litros"), "l"),
+    **dict.fromkeys(("dl", "decilitro", "decilitros"), "dl"),
     **dict.fromkeys(("umol", "µmol", "μmol"), "umol"),
     **dict.fromkeys(("lpm", "latidos"), "lpm"),
     **dict.fromkeys(("rpm", "respiraciones"), "rpm"),
     **dict.fromkeys(("punto", "puntos"), "punto"),
+    **dict.fromkeys(("mmhg", "mm hg"), "mmhg"),
+    **dict.fromkeys(("m2", "m²"), "m2"),
     **{
         unit: unit
         for unit in (
             "ng",
-            "dl",
             "meq",
             "mmol",
             "mol",
             "mosm",
-            "mmhg",
             "cmh2o",
             "kcal",
             "mm",
             "cm",
-            "m2",
             "ppm",
             "%",
             "°c",
@@ -65,14 +81,91 @@ _UNIT_ALIASES: dict[str, str] = {
         )
     },
 }
+# "a" (años) is a unit only glued to its number ("65a"); written apart it is the preposition.
+_GLUED_ONLY = frozenset({"a"})
 
-# Unit spellings are not content words: the quantity check, not the vocabulary check, owns them.
-UNIT_SPELLINGS: frozenset[str] = frozenset(_UNIT_ALIASES)
+# Unit spellings are not content words: the quantity check, not the term check, owns them.
+UNIT_SPELLINGS: frozenset[str] = frozenset(_UNIT_ALIASES) - _GLUED_ONLY
 
-_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?")
+# Units that may follow "por", "al", "a la" or "/" as a denominator.
+_DENOMINATORS = (
+    r"kilogramos?|kilos?|kg|horas?|h|d[ií]as?|d|minutos?|min|semanas?|m2|m²|litros?|l|dl|ml|"
+    r"dosis|toma"
+)
+_NUMBER_WORDS = {
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "trece": 13,
+    "catorce": 14,
+    "quince": 15,
+    "dieciseis": 16,
+    "diecisiete": 17,
+    "dieciocho": 18,
+    "diecinueve": 19,
+    "veinte": 20,
+    "veinticuatro": 24,
+    "treinta": 30,
+    "cuarenta": 40,
+    "cuarenta y ocho": 48,
+    "cincuenta": 50,
+    "sesenta": 60,
+    "setenta": 70,
+    "ochenta": 80,
+    "noventa": 90,
+    "cien": 100,
+}
+# Counts written as words ("dos criterios") are ordinary Spanish, not facts to look up;
+# written before a unit or in a range they are values.
+NUMBER_WORDS: frozenset[str] = frozenset(w for w in _NUMBER_WORDS if " " not in w)
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-", "‐": "-"})
+# A citation: digits right after a lower-case word of 3+ letters ("mortalidad12,13"), or
+# a bracketed list of numbers ("[12]", "[3-5]"). Upper-case names with digits (HbA1c,
+# CHA2DS2, SpO2, NaHCO3) are not citations.
+_GLUED_CITATION = re.compile(r"(?<=[a-záéíóúñü]{3})\d+(?:\s?[-,]\s?\d+)*(?![\w])")
+_BRACKET_CITATION = re.compile(r"\s?\[\d+(?:\s?[-,]\s?\d+)*\]")
+_UNIT_SPACE = re.compile(r"(?<=[A-Za-zµμ])\s+/\s*(?=[A-Za-z])|(?<=[A-Za-zµμ])/\s+(?=[A-Za-z])")
+_WORD_DENOMINATOR = re.compile(
+    rf"(?<=[A-Za-zµμ%])\s+(?:por|al|a\s+la|cada)\s+(?P<unit>{_DENOMINATORS})(?:\s+de\s+peso)?\b",
+    re.IGNORECASE,
+)
+_DAILY = re.compile(r"(?<=[A-Za-zµμ])\s+(?:diari[oa]s?)\b", re.IGNORECASE)
+_COMPARISONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"\b{pattern}\b\s*", re.IGNORECASE), symbol)
+    for pattern, symbol in (
+        (r"(?:mayor|superior)\s+o\s+igual\s+(?:que|a|de)", "≥ "),
+        (r"(?:menor|inferior)\s+o\s+igual\s+(?:que|a|de)", "≤ "),
+        (r"(?:al|como|por\s+lo)\s+(?:menos|m[ií]nimo)", "≥ "),
+        (r"(?:como|hasta\s+un)\s+m[aá]ximo(?:\s+de)?", "≤ "),
+        (r"(?:mayor(?:es)?|superior(?:es)?|m[aá]s)\s+(?:que|de|a)", "> "),
+        (r"(?:menor(?:es)?|inferior(?:es)?|menos)\s+(?:que|de|a)", "< "),
+    )
+]
+_WORDED_NUMBER = re.compile(
+    r"\b(?P<word>"
+    + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
+    + r")\b(?=\s+(?:(?:y|a|o|-)\s+(?:\d|"
+    + "|".join(re.escape(w) for w in _NUMBER_WORDS if " " not in w)
+    + r")\b|(?P<unit>[^\W\d_]+)))",
+    re.IGNORECASE,
+)
+
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_NUMBER = re.compile(r"(?<![\w.,])(?:[1-9]\d{0,2}(?:\.\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)")
 # A unit starts with a letter, and so does each "/" segment: "mL/min/1,73 m²" is mL/min, then 1,73 m².
-_UNIT = re.compile(r"\s?(%|[°º]\s?[cC]\b|[^\W\d_][^\W_]*(?:/[^\W\d_][^\W_]*)*)")
-_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|a|y|o|hasta|al)\s*")
+_UNIT = re.compile(r"\s?(%|[°º]\s?[cC]\b|mm\s?Hg\b|[^\W\d_][^\W_]*(?:/[^\W\d_][^\W_]*)*)")
+_ORDINAL = re.compile(r"\.?\s?[ªº°](?!\s?[cC]\b)|\.?[ªº]")
+_RANGE_JOIN = re.compile(r"\s*(?:-|a|y|o|hasta|al)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +173,15 @@ class Quantity:
     value: str
     unit: str | None
     text: str
+    start: int = 0
+    end: int = 0
+    ordinal: bool = False
 
     def __str__(self) -> str:
         return self.text
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without accents: the form words and units are compared in."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -92,54 +189,112 @@ def fold(text: str) -> str:
 
 
 def _value(number: str) -> str:
+    if _THOUSANDS.fullmatch(number):  # "1.000", "2.500": Spanish thousands separators
+        return number.replace(".", "")
     try:
         return format(Decimal(number.replace(",", ".")).normalize(), "f")
     except InvalidOperation:  # the pattern only matches digits; kept for safety of the gate
         return number
 
 
-def _unit(raw: str) -> str | None:
-    segments = fold(raw.replace("º", "°").replace(" ", "")).split("/")
-    if segments[0] not in _UNIT_ALIASES:
+def _unit(raw: str, glued: bool) -> str | None:
+    compact = raw.replace("º", "°").replace(" ", "")
+    segments = fold(compact).split("/")
+    if segments[0] not in _UNIT_ALIASES or (segments[0] in _GLUED_ONLY and not glued):
         return None
     return "/".join(_UNIT_ALIASES.get(segment, segment) for segment in segments)
 
 
-def quantities(text: str) -> list[Quantity]:
-    """Every number in `text` with the unit written right after it (or after its range)."""
-    found: list[tuple[int, int, str, str | None]] = []
+def _worded(match: re.Match[str]) -> str:
+    unit = match.group("unit")
+    if unit is not None and fold(unit) not in UNIT_SPELLINGS:
+        return match.group(0)
+    return str(_NUMBER_WORDS[fold(match.group("word"))])
+
+
+def _denominator(match: re.Match[str]) -> str:
+    return "/" + match.group("unit")
+
+
+@lru_cache(maxsize=4096)
+def normalise_numbers(text: str) -> str:
+    """The text with every way of writing a quantity rewritten into one (see the module doc)."""
+    text = text.translate(_SUPERSCRIPTS).translate(_DASHES)
+    text = _BRACKET_CITATION.sub("", text)
+    text = _GLUED_CITATION.sub("", text)
+    text = _UNIT_SPACE.sub("/", text)
+    text = _WORD_DENOMINATOR.sub(_denominator, text)
+    text = _DAILY.sub("/día", text)
+    for pattern, symbol in _COMPARISONS:
+        text = pattern.sub(symbol, text)
+    return _WORDED_NUMBER.sub(_worded, text)
+
+
+def quantities(text: str, *, normalised: bool = False) -> list[Quantity]:
+    """Every number in `text` with the unit written right after it (or after its range).
+
+    Offsets refer to `normalise_numbers(text)` (or to `text` itself when it is already
+    normalised).
+    """
+    if not normalised:
+        text = normalise_numbers(text)
+    found: list[tuple[int, int, str, str | None, bool]] = []
     for match in _NUMBER.finditer(text):
         end = match.end()
         unit = None
-        unit_match = _UNIT.match(text, end)
-        if unit_match:
-            unit = _unit(unit_match.group(1))
-            if unit is not None:
-                end = unit_match.end()
-        found.append((match.start(), end, _value(match.group()), unit))
+        ordinal = False
+        ordinal_match = _ORDINAL.match(text, end)
+        if ordinal_match:
+            ordinal, end = True, ordinal_match.end()
+        else:
+            unit_match = _UNIT.match(text, end)
+            if unit_match:
+                unit = _unit(unit_match.group(1), glued=unit_match.start(1) == end)
+                if unit is not None:
+                    end = unit_match.end()
+        found.append((match.start(), end, _value(match.group()), unit, ordinal))
     result: list[Quantity] = []
-    for i, (start, end, value, unit) in enumerate(found):
-        if unit is None and i + 1 < len(found):
-            next_start, _next_end, _next_value, next_unit = found[i + 1]
+    for i, (start, end, value, unit, ordinal) in enumerate(found):
+        if unit is None and not ordinal and i + 1 < len(found):
+            next_start, _next_end, _next_value, next_unit, _ = found[i + 1]
             if next_unit is not None and _RANGE_JOIN.fullmatch(text, end, next_start):
                 unit = next_unit
-        result.append(Quantity(value=value, unit=unit, text=text[start:end]))
+        result.append(
+            Quantity(
+                value=value,
+                unit=unit,
+                text=text[start:end],
+                start=start,
+                end=end,
+                ordinal=ordinal,
+            )
+        )
     return result
 
 
+def worded_values(text: str) -> set[str]:
+    """Values of the numbers written as words anywhere in `text` ("dos de estos criterios")."""
+    return {str(_NUMBER_WORDS[word]) for word in re.findall(r"[^\W\d_]+", fold(text)) if word in NUMBER_WORDS}
+
+
 class QuantityIndex:
-    """The quantities of a text, indexed for the question "does this one occur there?"."""
+    """The quantities of some texts, indexed for the question "does this one occur there?"."""
 
     def __init__(self, texts: list[str]) -> None:
         self.with_unit: set[tuple[str, str | None]] = set()
         self.values: set[str] = set()
+        self.ordinals: set[str] = set()
         for text in texts:
             for quantity in quantities(text):
                 self.with_unit.add((quantity.value, quantity.unit))
                 self.values.add(quantity.value)
+                if quantity.ordinal:
+                    self.ordinals.add(quantity.value)
+            self.values.update(worded_values(text))
 
     def __contains__(self, quantity: Quantity) -> bool:
-        # A bare number ("menor de 200") is supported by that number with any unit.
+        # A bare number ("menor de 200") is supported by that number with any unit, and an
+        # ordinal ("18ª") supports its number with any unit.
         if quantity.unit is None:
             return quantity.value in self.values
-        return (quantity.value, quantity.unit) in self.with_unit
+        return (quantity.value, quantity.unit) in self.with_unit or quantity.value in self.ordinals
