@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from aimed_scheduler.config import Settings, get_settings
 from aimed_scheduler.db import make_engine, migrate
-from aimed_scheduler.routes import angles, backup, cards, learners, stats, study, temario, topics
+from aimed_scheduler.routes import angles, backup, cards, guidelines, learners, stats, study, temario, topics
 from aimed_servicekit.errors import install_error_handlers
 from aimed_servicekit.internal_token import require_internal_token
 
@@ -43,6 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (learners, topics, study, angles, cards, stats, backup, temario):
+    for module in (learners, topics, guidelines, study, angles, cards, stats, backup, temario):
         app.include_router(module.router, prefix="/v1")
     return app
