@@ -28,8 +28,8 @@ class Settings(BaseSettings):
     retry_after_s: float = Field(default=3.0, gt=0)
     generation_max_tokens: int | None = Field(default=None, ge=64)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    # Guideline PDFs (POST /api/v1/guidelines/preview): bigger than a syllabus, bounded in pages.
-    max_pdf_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # Guideline PDFs (POST /api/v1/guidelines/preview); the proxy's API body limit (11m) fits it.
+    max_pdf_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_pdf_pages: int = Field(default=300, ge=1)
     log_level: str = "INFO"
     # Sent as X-Internal-Token to the scheduler and the generator (they refuse calls without it).
