@@ -73,5 +73,5 @@ def card_body(
         "markdown": render_markdown(card),
         "context_ids": [context_id],
         "model_id": "gold-dataset",
-        "grounding_report": check_card(card, gold.context).model_dump(mode="json"),
+        "grounding_report": check_card(card, gold.context, topic=gold.title).model_dump(mode="json"),
     }

@@ -75,7 +75,7 @@ async def _draft_all(
                     )
                 else:
                     # Belt and braces: the row must pass the same gate `validate` applies to gold data.
-                    report = check_card(response.card, row["contexto_mcp"])
+                    report = check_card(response.card, row["contexto_mcp"], topic=row["tema"])
                     decision.update(
                         kept=report.valid,
                         reason="grounded" if report.valid else "gate",

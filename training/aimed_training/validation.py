@@ -95,7 +95,7 @@ def _card_problems(line_no: int, row: dict[str, Any]) -> list[LineProblem]:
             )
             for err in exc.errors()
         ]
-    report = check_card(card, row["contexto_mcp"])
+    report = check_card(card, row["contexto_mcp"], topic=row["tema"])
     return [
         LineProblem(line_no, f"grounding:{issue.code}", f"casos_generados.{issue.field}", issue.message)
         for issue in report.issues

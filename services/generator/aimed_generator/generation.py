@@ -224,7 +224,7 @@ def judge(text: str, task: GenerationTask, contexts: list[str]) -> Judgement:
         # Topic, level and angle are the request's, not the model's to choose: a small
         # model that misspells the topic has not made a medical claim.
         data.update(topic=task.topic, level=task.level, angle=task.angle.perspective if task.angle else None)
-    report = check_card(data if isinstance(data, dict) else text, contexts)
+    report = check_card(data if isinstance(data, dict) else text, contexts, topic=task.topic)
     card: Card | None = None
     if isinstance(data, dict):
         try:

@@ -129,6 +129,11 @@ class ValidateRequest(BaseModel):
 
     card: dict[str, Any]
     context: str | list[str] = Field(description="The context text, or its passages.")
+    topic: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The topic title the card was written for: its words are not inventions.",
+    )
 
 
 class BackendHealth(BaseModel):

@@ -16,4 +16,4 @@ def validate_card(request: ValidateRequest) -> GroundingReport:
     terms_checked}`. 200 whatever the verdict: the request was fine, the card may not be.
     Schema problems are issues too (`schema_invalid`), so a half-built card gets every
     problem at once."""
-    return check_card(request.card, request.context)
+    return check_card(request.card, request.context, topic=request.topic)
