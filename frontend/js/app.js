@@ -3,6 +3,7 @@
 import { getClockOverride, getToken } from './api.js';
 import { clear, focusElement, h, toast } from './dom.js';
 import { formatDateTime } from './format.js';
+import { takeTokenFromLink } from './session.js';
 
 const VIEWS = {
   estudiar: () => import('./views/study.js'),
@@ -64,7 +65,7 @@ async function render() {
 
 window.addEventListener('hashchange', () => {
   // In-page anchors (the skip link's #main) are not routes: leave the view alone.
-  if (window.location.hash.startsWith('#/')) render();
+  if (takeTokenFromLink() || window.location.hash.startsWith('#/')) render();
 });
 window.addEventListener('aimed:unauthorized', () => {
   if (currentView() !== 'ajustes') {
@@ -73,4 +74,5 @@ window.addEventListener('aimed:unauthorized', () => {
   }
 });
 window.addEventListener('storage', renderClockBanner);
+takeTokenFromLink();
 render();

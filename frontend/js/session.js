@@ -1,5 +1,6 @@
-// Who is signed in: the learner behind the token (cached until the token changes).
-import { api, getToken, paths } from './api.js';
+// Who is signed in: the learner behind the token (cached until the token changes), and
+// the sign-in link `make run` prints (the token in the address's fragment).
+import { api, getToken, paths, setToken } from './api.js';
 
 let cached = null; // { token, learner: Promise }
 
@@ -17,4 +18,18 @@ export function currentLearner({ refresh = false } = {}) {
 export async function learnerTimezone() {
   const learner = await currentLearner();
   return learner?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/**
+ * `make run` prints http://127.0.0.1:8080/#token=…: keep the token in this browser and take
+ * it out of the address bar and of the history (replaceState, before anything reads the
+ * address), then land on Estudiar. A fragment never reaches the server or its logs.
+ * Returns whether the address carried a token.
+ */
+export function takeTokenFromLink() {
+  const match = /^#token=([^&]+)$/.exec(window.location.hash);
+  if (!match) return false;
+  setToken(decodeURIComponent(match[1]));
+  window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/estudiar`);
+  return true;
 }

@@ -38,8 +38,9 @@ fi
 
 cat <<MSG
 
-  AI-Med Learning: $AIMED_PROXY_URL/
-  Token (also in $var/token): $(cat "$var/token")
+  AI-Med Learning: open this link to sign in and study (it holds your token):
+    $("$py" -m infra.login_link "$AIMED_PROXY_URL" "$var/token")
+  Token (also in $var/token, for Ajustes or the API): $(cat "$var/token")
   API docs: $AIMED_PROXY_URL/api/docs
   Logs: $var/log/   Stop: make stop
 MSG

@@ -8,13 +8,20 @@ import { currentLearner } from '../session.js';
 export async function mount(container) {
   container.append(h('h1', { text: 'Ajustes' }));
   const access = h('section', { class: 'settings-section', 'aria-labelledby': 'acceso-titulo' });
-  const model = h('section', { class: 'settings-section', 'aria-labelledby': 'modelo-titulo' });
-  const prefs = h('section', { class: 'settings-section', 'aria-labelledby': 'preferencias-titulo' });
-  const data = h('section', { class: 'settings-section', 'aria-labelledby': 'datos-titulo' });
-  container.append(access, model, prefs, data);
-  renderAccess(access, { model, prefs, data });
+  container.append(access);
+  // The other sections only exist for a signed-in learner: signed out, the page is the
+  // token form alone, not a form above empty panels.
+  const others = getToken()
+    ? {
+      model: h('section', { class: 'settings-section', 'aria-labelledby': 'modelo-titulo' }),
+      prefs: h('section', { class: 'settings-section', 'aria-labelledby': 'preferencias-titulo' }),
+      data: h('section', { class: 'settings-section', 'aria-labelledby': 'datos-titulo' }),
+    }
+    : {};
+  container.append(...Object.values(others));
+  renderAccess(access, others);
   if (getClockOverride()) container.append(clockSection());
-  if (getToken()) await renderSignedIn({ model, prefs, data });
+  if (getToken()) await renderSignedIn(others);
   return () => {};
 }
 
@@ -25,7 +32,7 @@ function renderAccess(section, others) {
   reveal.addEventListener('change', () => { input.type = reveal.checked ? 'text' : 'password'; });
   const state = h('p', { class: 'access-state', 'aria-live': 'polite' });
   const form = h('form', { class: 'token-form' },
-    field('Token de acceso', input, 'make run lo imprime y lo guarda en var/token. Se guarda solo en este navegador.'),
+    field('Token de acceso', input, 'El enlace que imprime make run entra sin escribir nada; el token también está en var/token. Se guarda solo en este navegador.'),
     h('p', { class: 'inline-check' }, reveal, ' ', h('label', { for: 'mostrar-token', text: 'Mostrar el token' })),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'button button-primary', text: 'Guardar y entrar' }),
@@ -33,8 +40,8 @@ function renderAccess(section, others) {
         onclick: () => {
           setToken('');
           toast('Sesión cerrada en este navegador.');
-          renderAccess(section, others);
-          for (const s of Object.values(others)) clear(s);
+          for (const s of Object.values(others)) s.remove();
+          renderAccess(section, {});
         } }) : null),
     state);
   form.addEventListener('submit', async (event) => {
