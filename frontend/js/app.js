@@ -1,4 +1,4 @@
-// Entry point: a hash router over four views, the test-clock banner and the
+// Entry point: a hash router over five views, the test-clock banner and the
 // "sign in first" redirect. Each view module exports mount(container) → unmount().
 import { getClockOverride, getToken } from './api.js';
 import { clear, focusElement, h, toast } from './dom.js';
@@ -8,10 +8,11 @@ import { takeTokenFromLink } from './session.js';
 const VIEWS = {
   estudiar: () => import('./views/study.js'),
   temas: () => import('./views/topics.js'),
+  guias: () => import('./views/guidelines.js'),
   panel: () => import('./views/dashboard.js'),
   ajustes: () => import('./views/settings.js'),
 };
-const TITLES = { estudiar: 'Estudiar', temas: 'Temas', panel: 'Panel', ajustes: 'Ajustes' };
+const TITLES = { estudiar: 'Estudiar', temas: 'Temas', guias: 'Guías PDF', panel: 'Panel', ajustes: 'Ajustes' };
 
 let unmountCurrent = null;
 let firstRender = true;
