@@ -460,11 +460,14 @@ class _Gate:
             )
 
     def _candidates(self, claim: _Claim) -> list[Clause]:
+        """The clauses a claim is compared with: its cited source's, else the card's sources'
+        (verbatim sentences of the context the card says it stands on), else the context's."""
         if claim.cited is not None and 0 <= claim.cited < len(self.sources):
             source = self.sources[claim.cited]
             if normalise_for_match(source) in self.context.haystack:
                 return index_clauses([source], self.context.defined)
-        return self.context.clauses
+        verbatim = [s for s in self.sources if normalise_for_match(s) in self.context.haystack]
+        return index_clauses(verbatim, self.context.defined) if verbatim else self.context.clauses
 
     def check_polarity(self, claim: _Claim) -> None:
         candidates = self._candidates(claim)
