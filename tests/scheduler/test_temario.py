@@ -118,12 +118,17 @@ def check_report(report: dict, dry_run: bool) -> None:
     assert report["unmapped_columns"] == {"topics": ["notas", "color"], "angles": ["origen"]}
     assert report["topics_imported"] == 3
     assert report["angles_imported"] == 2
-    skipped = {(r["table"], r["row"]): r["reason"] for r in report["rows_skipped"]}
+    skipped = {(r["table"], r["row"]): (r["column"], r["reason"]) for r in report["rows_skipped"]}
     assert set(skipped) == {("topics", 3), ("topics", 4), ("topics", 6), ("angles", 3)}
-    assert "title is empty" in skipped[("topics", 3)]
-    assert "ayer" in skipped[("topics", 4)]
-    assert "already exists" in skipped[("topics", 6)]
-    assert "not an imported topic" in skipped[("angles", 3)]
+    assert skipped[("topics", 3)] == ("tema", "tema is empty")
+    assert skipped[("topics", 4)][0] == "fecha_asignada" and "ayer" in skipped[("topics", 4)][1]
+    assert "already exists" in skipped[("topics", 6)][1]
+    assert skipped[("angles", 3)][0] == "topic_id" and "not an imported topic" in skipped[("angles", 3)][1]
+    assert [t["title"] for t in report["topics"]] == [
+        "Fibrilación auricular",
+        "Insuficiencia cardiaca",
+        "Neumonía",
+    ]
     assert any("sesiones" in note for note in report["notes"])
 
 

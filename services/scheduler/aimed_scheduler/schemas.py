@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -109,12 +109,34 @@ class StatsPublic(BaseModel):
     angles_in_progress: int
 
 
+class TemarioSkippedRow(BaseModel):
+    """A row of the temario that is not imported: where it is, which column, and why."""
+
+    table: str
+    row: int = Field(description="1-based, in the table's own order.")
+    source_id: str | int | float | None = Field(default=None, description="The row's `id` column, if any.")
+    column: str | None = Field(default=None, description="The source column with the unusable value.")
+    reason: str
+
+
+class TemarioTopicPreview(BaseModel):
+    """A topic the import stores (or would store, in a dry run), with the state it keeps."""
+
+    title: str
+    modulo: str
+    priority: int
+    date_assigned: date
+    due_at: AwareDatetime | None
+    level: int
+
+
 class TemarioReport(BaseModel):
     dry_run: bool
     tables: list[str]
-    mapped_columns: dict[str, dict[str, str]]
-    unmapped_columns: dict[str, list[str]]
+    mapped_columns: dict[str, dict[str, str]] = Field(description="Per table: source column -> field.")
+    unmapped_columns: dict[str, list[str]] = Field(description="Per table: columns that were not imported.")
     topics_imported: int
     angles_imported: int
-    rows_skipped: list[dict[str, Any]]
+    rows_skipped: list[TemarioSkippedRow]
     notes: list[str]
+    topics: list[TemarioTopicPreview] = Field(description="Every topic imported, in the file's order.")
