@@ -211,6 +211,7 @@ class StudyView {
       h('p', { class: 'card-topic' }, h('span', { class: 'modulo', text: item.topic.modulo }), ' · ',
         h('strong', { text: item.topic.title })),
       h('p', { class: 'badges' }, badges),
+      cardAuthor(card),
       groundingWarning(card));
   }
 
@@ -522,6 +523,17 @@ class StudyView {
       this.undo();
     }
   }
+}
+
+// Who wrote the card: the demo's hand-written examples say so, the model's cards name it.
+function cardAuthor(card) {
+  if (card.origin === 'example') {
+    return h('p', { class: 'card-author card-author-example', dataset: { origin: 'example' } },
+      h('strong', { text: 'Tarjeta de ejemplo (escrita a mano)' }),
+      ' — así es una tarjeta fiel al contexto; el modelo escribe las siguientes.');
+  }
+  return h('p', { class: 'card-author', dataset: { origin: 'model' } },
+    'Escrita por el modelo ', h('code', { text: card.model_id || 'desconocido' }));
 }
 
 // Under the `flag` policy the gateway serves cards that failed the grounding gate;

@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--url", default="http://127.0.0.1:8080", help="the proxy (or gateway) base URL")
     demo.add_argument("--token-file", required=True)
     demo.add_argument("--gold", default="training/data/gold", help="folder of gold *.jsonl files")
+    demo.add_argument(
+        "--no-examples",
+        action="store_true",
+        help="leave out the hand-written example cards of today's topics (stored through the scheduler)",
+    )
     serve = commands.add_parser("serve", help="run the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
@@ -67,12 +72,22 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_check_learner(args.learner))
             print(TokenStore(get_settings().token_db_path).issue(args.learner))
         elif args.command == "load-demo":
-            from aimed_gateway.demo_syllabus import load_demo_syllabus
+            from aimed_gateway.demo_syllabus import SchedulerCards, load_demo_syllabus
 
             token = Path(args.token_file).read_text(encoding="utf-8").strip()
-            count = load_demo_syllabus(args.url, token, Path(args.gold))
+            settings = get_settings()
+            examples = (
+                None
+                if args.no_examples
+                else SchedulerCards(settings.scheduler_url, settings.internal_token_value)
+            )
+            try:
+                count, example_count = load_demo_syllabus(args.url, token, Path(args.gold), examples=examples)
+            finally:
+                if examples is not None:
+                    examples.close()
             print(
-                f"demo syllabus: {count} topics loaded"
+                f"demo syllabus: {count} topics loaded, {example_count} hand-written example cards"
                 if count
                 else "demo syllabus: the learner already has topics"
             )

@@ -83,6 +83,8 @@ class CardRecord(BaseModel):
     kind: str
     level: int
     model_id: str
+    # Absent from backups written before example cards: every card was the model's.
+    origin: Literal["model", "example"] = "model"
     markdown: str
     payload: dict[str, Any]
     context_ids: list[int]

@@ -50,6 +50,13 @@ class CardKind(StrEnum):
     DRILL_OPEN = "drill_open"
 
 
+class CardOrigin(StrEnum):
+    """Who wrote a card: the model (the normal case) or a person (the demo's example cards)."""
+
+    MODEL = "model"
+    EXAMPLE = "example"
+
+
 # ---------------------------------------------------------------- learners
 
 
@@ -336,6 +343,7 @@ class CardBase(SQLModel):
     kind: CardKind
     level: int = Field(ge=1, le=2)
     model_id: str = Field(min_length=1, max_length=300)
+    origin: CardOrigin = CardOrigin.MODEL
     markdown: str = Field(default="", max_length=200_000)
 
 
@@ -361,6 +369,7 @@ class Card(SQLModel, table=True):
     kind: str = Field(max_length=16)
     level: int
     model_id: str = Field(max_length=300)
+    origin: str = Field(default=CardOrigin.MODEL.value, max_length=16)
     markdown: str = ""
     payload: dict[str, Any] = _json_column()
     context_ids: list[int] = _json_column()
