@@ -12,7 +12,7 @@ from aimed_contracts.errors import ServiceError
 from aimed_gateway.config import Settings, get_settings
 from aimed_gateway.model_health import check_model
 from aimed_gateway.prefetch import Prefetcher
-from aimed_gateway.routes import backup, guidelines, learner, study, topics
+from aimed_gateway.routes import backup, guidelines, learner, study, temario, topics
 from aimed_gateway.schemas import DependencyHealth, HealthPublic, ModelHealth
 from aimed_gateway.tokens import TokenStore
 from aimed_gateway.upstream import Generator, Scheduler, ServiceClient
@@ -109,5 +109,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(learner.router)
     api.include_router(backup.router)
     api.include_router(guidelines.router)
+    api.include_router(temario.router)
     app.include_router(api)
     return app

@@ -145,10 +145,6 @@ class CardPublic(BaseModel):
     markdown: str
     grounding_report: dict[str, Any] | None = None
     model_id: str | None = None
-    origin: Literal["model", "example"] = Field(
-        default="model",
-        description="`model`: written by `model_id`; `example`: a hand-written example card of the demo.",
-    )
     created_at: datetime | None = None
 
 
@@ -365,3 +361,41 @@ class SettingsUpdate(BaseModel):
 
 class BackupImportResult(_Open):
     learner_id: Id
+
+
+# --- temario.db import -------------------------------------------------------------
+
+
+class TemarioSkippedRow(BaseModel):
+    """A row of the temario that is not imported: where it is, which column, and why."""
+
+    table: str
+    row: int = Field(description="1-based, in the table's own order.")
+    source_id: str | int | float | None = Field(default=None, description="The row's `id` column, if any.")
+    column: str | None = Field(default=None, description="The source column with the unusable value.")
+    reason: str
+
+
+class TemarioTopicPreview(_Open):
+    """A topic the import stores (a dry run: would store), with the SRS state it keeps."""
+
+    title: str
+    modulo: str
+    priority: int
+    date_assigned: date
+    due_at: datetime | None = None
+    level: int
+
+
+class TemarioReport(_Open):
+    """What importing a temario.db did (`dry_run`: would do); nothing else is stored."""
+
+    dry_run: bool
+    tables: list[str]
+    mapped_columns: dict[str, dict[str, str]] = Field(description="Per table: source column -> field.")
+    unmapped_columns: dict[str, list[str]] = Field(description="Per table: columns not imported.")
+    topics_imported: int
+    angles_imported: int
+    rows_skipped: list[TemarioSkippedRow]
+    notes: list[str] = Field(description="Tables not imported and other remarks.")
+    topics: list[TemarioTopicPreview]
