@@ -54,7 +54,7 @@ if [[ "$(cat .venv/.aimed-stamp 2>/dev/null)" != "$stamp_src" ]]; then
   .venv/bin/python -m pip install --quiet torch==2.13.0
   .venv/bin/python -m pip install --quiet \
     -e libs/contracts -e libs/servicekit \
-    -e services/scheduler -e services/generator -e services/gateway \
+    -e services/scheduler -e services/generator -e services/gateway -e services/mcp \
     -e "training[hf]" -r requirements/dev.txt
   echo "$stamp_src" > .venv/.aimed-stamp
 fi
