@@ -62,9 +62,7 @@ def test_the_printed_link_signs_in_and_the_first_card_is_a_rendered_example(
 
     card = page.locator("article.card-battlecard")
     expect(card).to_be_visible(timeout=30_000)
-    expect(card.locator("[data-origin='example']")).to_have_text(
-        "Tarjeta de ejemplo (escrita a mano) — así es una tarjeta fiel al contexto; el modelo escribe las siguientes."
-    )
+    expect(card.locator("[data-origin='example'] strong")).to_have_text("Tarjeta de ejemplo (escrita a mano)")
     # A rendered BattleCard: its summary and key points, not raw JSON; no gate warning.
     expect(card.locator(".card-body h2, .card-body h3").first).to_be_visible()
     assert len(card.locator(".card-body li").all()) >= 3
