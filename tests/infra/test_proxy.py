@@ -357,6 +357,11 @@ def test_methods_nginx_refuses_get_the_json_405(proxy: Proxy) -> None:
     assert_api_envelope(response, 405, "method_not_allowed")
 
 
+def test_a_url_over_the_limit_gets_the_json_414(proxy: Proxy) -> None:
+    response = httpx.get(proxy.url + "/api/v1/topics", params={"modulo": "x" * 10_000})
+    assert_api_envelope(response, 414, "uri_too_long")
+
+
 def test_a_gateway_that_is_down_gets_the_json_502(tmp_path: Path) -> None:
     process, url = start_nginx(tmp_path, f"127.0.0.1:{free_port()}")
     try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from aimed_contracts.errors import ServiceError
+from aimed_contracts.errors import ErrorEnvelope, ServiceError
 from aimed_gateway.config import Settings, get_settings
 from aimed_gateway.model_health import check_model
 from aimed_gateway.prefetch import Prefetcher
@@ -39,6 +40,16 @@ API_DOCS_HTML = """<!doctype html>
 </body>
 </html>
 """
+
+
+# What nginx answers itself in front of every route (infra/nginx/site.conf.template), in
+# the same envelope: declared so the document lists every status a client can meet.
+PROXY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorEnvelope, "description": "The proxy could not read the request."},
+    408: {"model": ErrorEnvelope, "description": "The body did not reach the proxy in time."},
+    414: {"model": ErrorEnvelope, "description": "The URL is longer than the proxy accepts."},
+    502: {"model": ErrorEnvelope, "description": "The gateway is down, or a service answered badly."},
+}
 
 
 async def _probe(client: ServiceClient) -> DependencyHealth:
@@ -103,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model=ModelHealth(available=model.available, name=model.name),
         )
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=PROXY_RESPONSES)
     api.include_router(study.router)
     api.include_router(topics.router)
     api.include_router(learner.router)

@@ -9,9 +9,9 @@ grow without the gateway dropping data.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aimed_contracts.fields import MAX_ROW_ID, CalendarDate, ModuloName, RowId, TopicTitle
 
@@ -19,6 +19,8 @@ Grade = Literal["fail", "hard", "good", "easy"]
 GRADES: tuple[Grade, ...] = ("fail", "hard", "good", "easy")
 ItemType = Literal["topic", "angle"]
 CardKindName = Literal["battlecard", "drill_mcq", "drill_open"]
+TopicStatus = Literal["active", "suspended"]
+AngleStatus = Literal["active", "mastered"]
 # Ids are the scheduler's integer ids, passed through unchanged (bounded: aimed_contracts.fields).
 Id = RowId
 
@@ -332,24 +334,28 @@ class SettingsPublic(_Open):
 
 
 class SettingsUpdate(BaseModel):
-    """Any subset of the settings; the scheduler validates the merged result as a whole."""
+    """Any subset of the settings. Each field's range is the scheduler's; the scheduler also
+    checks the merged result as a whole (`minimum_ease` ≤ `initial_ease`,
+    `second_interval_days` ≥ `first_interval_days`, `timezone` an IANA zone)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    timezone: str | None = None
+    timezone: str | None = Field(default=None, min_length=1, max_length=64, examples=["Europe/Madrid"])
     daily_new_limit: int | None = Field(default=None, ge=0, le=1000)
-    initial_ease: float | None = None
-    minimum_ease: float | None = None
-    relearn_minutes: int | None = None
-    hard_interval_days: int | None = None
-    first_interval_days: int | None = None
-    second_interval_days: int | None = None
-    easy_bonus: float | None = None
-    level2_min_ease: float | None = None
-    level2_min_interval_days: int | None = None
-    mastery_n: int | None = None
-    angle_mastery_n: int | None = None
-    perspectives: list[str] | None = None
+    initial_ease: float | None = Field(default=None, ge=1.3, le=5.0)
+    minimum_ease: float | None = Field(default=None, ge=1.0, le=5.0)
+    relearn_minutes: int | None = Field(default=None, ge=1, le=1439)
+    hard_interval_days: int | None = Field(default=None, ge=1, le=365)
+    first_interval_days: int | None = Field(default=None, ge=1, le=365)
+    second_interval_days: int | None = Field(default=None, ge=1, le=365)
+    easy_bonus: float | None = Field(default=None, ge=1.0, le=5.0)
+    level2_min_ease: float | None = Field(default=None, ge=1.3, le=5.0)
+    level2_min_interval_days: int | None = Field(default=None, ge=0, le=3650)
+    mastery_n: int | None = Field(default=None, ge=1, le=50)
+    angle_mastery_n: int | None = Field(default=None, ge=1, le=50)
+    perspectives: list[Annotated[str, StringConstraints(pattern=r"\S")]] | None = Field(
+        default=None, min_length=1, max_length=25, description="Distinct, non-blank."
+    )
     algorithm: Literal["sm2", "fsrs"] | None = Field(
         default=None,
         description="Switching replays the review log into FSRS; switching back keeps SM-2's last state.",

@@ -111,7 +111,43 @@ async def export_backup(learner_id: LearnerDep, scheduler: SchedulerDep) -> Resp
     )
 
 
-@router.post("/import/backup", response_model=BackupImportResult)
+# The scheduler's backup document (aimed_scheduler.backup.LearnerBackup): its row lists.
+BACKUP_TABLES = ("topics", "contexts", "angles", "srs_states", "cards", "reviews")
+BACKUP_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "The document GET /export/backup answered, unchanged.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "format": {"const": BACKUP_FORMAT},
+                        "format_version": {"const": BACKUP_FORMAT_VERSION},
+                        "exported_at": {"type": "string", "format": "date-time"},
+                        "data": {
+                            "type": "object",
+                            "description": "Every row of the learner, by table.",
+                            "properties": {
+                                "exported_at": {"type": "string", "format": "date-time"},
+                                "learner": {"type": "object"},
+                                **{
+                                    table: {"type": "array", "items": {"type": "object"}}
+                                    for table in BACKUP_TABLES
+                                },
+                            },
+                            "required": ["exported_at", "learner", *BACKUP_TABLES],
+                        },
+                    },
+                    "required": ["format", "format_version", "data"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/import/backup", response_model=BackupImportResult, openapi_extra=BACKUP_BODY_DOC)
 async def import_backup(
     request: Request, learner_id: LearnerDep, scheduler: SchedulerDep, settings: SettingsDep
 ) -> Any:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from aimed_contracts.fields import RowId
 from aimed_gateway.deps import (
@@ -18,6 +18,7 @@ from aimed_gateway.deps import (
 from aimed_gateway.model_health import check_model
 from aimed_gateway.schemas import (
     AnglesPublic,
+    AngleStatus,
     LearnerPublic,
     ModelStatus,
     SettingsPublic,
@@ -50,7 +51,10 @@ async def update_learner_settings(
 
 @router.get("/angles", response_model=AnglesPublic)
 async def list_angles(
-    learner_id: LearnerDep, scheduler: SchedulerDep, topic_id: RowId | None = None, status: str | None = None
+    learner_id: LearnerDep,
+    scheduler: SchedulerDep,
+    topic_id: RowId | None = None,
+    status: AngleStatus | None = None,
 ) -> Any:
     return await scheduler.get_json(
         scheduler.learner_path(learner_id, "/angles"), params={"topic_id": topic_id, "status": status}
@@ -63,7 +67,7 @@ async def get_stats(
     scheduler: SchedulerDep,
     prefetcher: PrefetcherDep,
     clock_headers: ClockHeadersDep,
-    days: int = 30,
+    days: Annotated[int, Query(ge=1, le=365, description="Days of forecast.")] = 30,
 ) -> Any:
     stats: dict[str, Any] = await scheduler.get_json(
         scheduler.learner_path(learner_id, "/stats"), params={"days": days}, headers=clock_headers

@@ -18,6 +18,7 @@ from aimed_gateway.schemas import (
     TopicImportResult,
     TopicPublic,
     TopicsPublic,
+    TopicStatus,
     TopicUpdate,
 )
 from aimed_servicekit.errors import ERROR_RESPONSES
@@ -25,24 +26,40 @@ from aimed_servicekit.errors import ERROR_RESPONSES
 DEFAULT_SOURCE_LABEL = "Texto pegado"
 router = APIRouter(prefix="/topics", tags=["topics"], responses=ERROR_RESPONSES)
 
+# The scheduler's limit on one import (aimed_scheduler.topic_import.MAX_ROWS).
+MAX_IMPORT_ROWS = 20_000
+NON_BLANK_TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
 IMPORT_BODY_DOC = {
     "requestBody": {
+        "required": True,
         "content": {
-            "application/json": {"schema": {"type": "array", "items": TopicCreate.model_json_schema()}},
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "items": TopicCreate.model_json_schema(),
+                    "minItems": 1,
+                    "maxItems": MAX_IMPORT_ROWS,
+                }
             },
-        }
+            "text/csv": {"schema": NON_BLANK_TEXT},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
     }
 }
 CONTEXT_BODY_DOC = {
     "requestBody": {
+        "required": True,
         "content": {
             "application/json": {"schema": ContextCreate.model_json_schema()},
-            "text/plain": {"schema": {"type": "string"}},
-            "text/markdown": {"schema": {"type": "string"}},
-        }
+            "text/plain": {"schema": NON_BLANK_TEXT},
+            "text/markdown": {"schema": NON_BLANK_TEXT},
+        },
     }
 }
 
@@ -64,7 +81,7 @@ async def list_topics(
     scheduler: SchedulerDep,
     clock_headers: ClockHeadersDep,
     modulo: str | None = None,
-    status: str | None = None,
+    status: TopicStatus | None = None,
     offset: RowOffset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> Any:
