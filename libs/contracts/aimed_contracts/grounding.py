@@ -45,6 +45,7 @@ from aimed_contracts.meaning import (
     best_clause,
     clauses,
     coverage,
+    freeze,
     index_clauses,
     keys,
     placed_quantities,
@@ -245,10 +246,11 @@ class _ContextIndex:
         self.quantities = QuantityIndex(list(texts))
         self.vocabulary = Vocabulary([*texts, topic])
         self.topic_keys = keys(topic)
-        self.defined: dict[str, list[str]] = {}
+        defined: dict[str, list[str]] = {}
         for text in texts:
             for abbreviation, expansion in defined_abbreviations(text):
-                self.defined.setdefault(abbreviation, []).append(expansion)
+                defined.setdefault(abbreviation, []).append(expansion)
+        self.defined = freeze(defined)
 
     @cached_property
     def sentences(self) -> list[str]:
@@ -343,7 +345,7 @@ _CITED_BETTER_BY = 0.3  # ...while another context sentence covers this much mor
 _ALIGN_MIN_COVERAGE = 0.6  # a clause compared for polarity shares this much of the claim
 _ALIGN_MIN_SHARED = 2
 _KEY_MARGIN = 0.34  # a distractor better supported than the key by this much
-_ENTITY_MIN_WEIGHT = 2  # a shared term, or two shared words, name the same entity
+_ENTITY_MIN_WEIGHT = 2  # a shared term names the same entity
 
 
 class _Gate:
@@ -390,10 +392,10 @@ class _Gate:
                 )
 
     def check_numbers(self, claim: _Claim) -> None:
-        index = self._index_with(claim.also)
+        also = self._index_with(claim.also)
         for quantity in quantities(claim.text):
             self.numbers_checked += 1
-            if quantity not in index:
+            if quantity not in self.context.quantities and (also is None or quantity not in also):
                 where = "the context or the vignette" if claim.also else "the context"
                 self.issue(
                     "number_not_in_context",
@@ -421,12 +423,13 @@ class _Gate:
                     evidence=word,
                 )
 
-    def _index_with(self, also: list[str]) -> QuantityIndex:
+    def _index_with(self, also: list[str]) -> QuantityIndex | None:
+        """The numbers of texts the claim may repeat besides the context (the vignette)."""
         if not also:
-            return self.context.quantities
+            return None
         cache_key = tuple(also)
         if cache_key not in self._indexes:
-            self._indexes[cache_key] = QuantityIndex([*self.context.texts, *also])
+            self._indexes[cache_key] = QuantityIndex(also)
         return self._indexes[cache_key]
 
     # -- meaning -------------------------------------------------------------------
@@ -492,7 +495,7 @@ class _Gate:
 
     def check_values(self, claim: _Claim) -> None:
         """A number of the context must stay with the entity the context gives it."""
-        vignette = QuantityIndex(claim.also) if claim.also else None
+        vignette = self._index_with(claim.also)
         placed_context = self.context.placed
         for placed in placed_quantities(claim.text, self.context.defined):
             quantity = placed.quantity
@@ -502,12 +505,13 @@ class _Gate:
                 continue
             same_unit = [p for p in placed_context if p.quantity.unit == quantity.unit]
             own = [p for p in same_unit if _same(p.quantity, quantity)]
-            if any(placed.shared_weight(p) for p in own):
+            # Only a value whose own places name their entity can be said to have moved.
+            if not placed.terms or any(placed.shared_weight(p) for p in own) or not all(p.terms for p in own):
                 continue
             # The value's own places share nothing with the claim's entity; is the entity
-            # the one another value of the same unit belongs to?
+            # (a term: a drug, test, finding) the one another value of the same unit has?
             weight, where = max(
-                ((placed.shared_weight(p), p) for p in same_unit if not _same(p.quantity, quantity)),
+                ((2 * len(placed.terms & p.terms), p) for p in same_unit if not _same(p.quantity, quantity)),
                 default=(0, None),
                 key=lambda pair: pair[0],
             )
@@ -589,13 +593,13 @@ class _Gate:
         option_texts = [o for o in options if isinstance(o, str)]
         vignette = _text_at(self.data, "vignette") or ""
         # A rationale may cite the context, the options and the case's own data, nothing else.
-        allowed = QuantityIndex([*self.context.texts, *option_texts, vignette])
+        allowed = QuantityIndex([*option_texts, vignette])
         for i, rationale in enumerate(_list_at(self.data, "option_rationales")):
             if not isinstance(rationale, str):
                 continue
             for quantity in quantities(rationale):
                 self.numbers_checked += 1
-                if quantity not in allowed:
+                if quantity not in self.context.quantities and quantity not in allowed:
                     self.issue(
                         "number_not_in_context",
                         f"option_rationales[{i}]",
@@ -639,10 +643,15 @@ def _same(a: Quantity, b: Quantity) -> bool:
 
 
 def _is_instruction(question: str) -> bool:
-    match = _FIRST_WORD.match(question)
-    if match is None:
-        return False
-    return bool(_INFINITIVE.fullmatch(fold(lemma(match.group(1)))[-2:]))
+    """A level-2 prompt: one of its sentences is a question or starts with a verb
+    ("¿Qué sospechas? Razona tu respuesta.", "Describe…", "Justifique…")."""
+    for sentence in split_sentences(question):
+        if sentence.rstrip().endswith("?"):
+            return True
+        match = _FIRST_WORD.match(sentence)
+        if match is not None and _INFINITIVE.fullmatch(fold(lemma(match.group(1)))[-2:]):
+            return True
+    return False
 
 
 def _as_data(card: Any) -> tuple[Any, GroundingIssue | None]:

@@ -11,7 +11,9 @@
 - or an abbreviation: a word with two or more capitals or digits inside (ECG, HbA1c,
   NaHCO3), or one of the documented abbreviations (`data/abbreviations.tsv`: K, Na, iv…).
 
-Unit spellings and numbers written as words are never terms: the quantity check owns them.
+Never terms: verb forms and "-mente" adverbs (a drug, test or finding is named by a noun or
+an adjective; `is_verb`), unit spellings and numbers written as words (the quantity check
+owns them).
 
 **What supports a term.** Words of the context, of the topic title, and the context's
 abbreviations with their expansions. Two words match when they share a form:
@@ -21,7 +23,8 @@ abbreviations with their expansions. Two words match when they share a form:
 - a derivation: one stem is the other's prefix after the first 4 letters and covers at
   least 80 % of the shorter stem ("trat" / "tratamient", "contraindic" / "contraindicacion");
   a "-sis" noun matches its "-tico" adjective ("trombólisis" / "trombolítica", "sepsis" /
-  "séptico" where the root is long enough);
+  "séptico" where the root is long enough), and "-fundir" its "-fusión" ("transfunde" /
+  "transfusión", "perfunde" / "perfusión");
 - an abbreviation matches its expansion either way: the table's pairs ("K" ↔ "potasio",
   "TA" ↔ "tensión arterial", "PLT" ↔ "plaquetas", "NaHCO3" ↔ "bicarbonato"), and
   definitions in the context ("fibrilación auricular (FA)", "FA (fibrilación auricular)").
@@ -120,13 +123,18 @@ def forms(word: str) -> frozenset[str]:
     for form in list(result):
         if form.endswith("sis") and len(form) - 3 >= _MIN_ROOT:
             result.add(form[:-3] + "t")  # trombolisis -> trombolit (= stem of trombolitica)
-    return frozenset(result)
+    return frozenset(result | {_fusion(form) for form in result})
+
+
+def _fusion(form: str) -> str:
+    # -fundir / -fusión: transfunde ~ transfusión, perfunde ~ perfusión, infundir ~ infusión.
+    return form.replace("fund", "fus")
 
 
 @lru_cache(maxsize=65536)
 def _prefixes(word: str) -> tuple[tuple[str, int], ...]:
     """(prefix, stem length) for every prefix of 4+ letters of the word's stems."""
-    stems = _stem(lemma(word.casefold())) | _stem(word.casefold())
+    stems = {_fusion(s) for s in _stem(lemma(word.casefold())) | _stem(word.casefold())}
     return tuple((stem[:end], len(stem)) for stem in stems for end in range(_MIN_ROOT, len(stem) + 1))
 
 
@@ -157,7 +165,21 @@ def is_term(word: str) -> bool:
     folded = fold(word)
     if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < 2:
         return False
-    return zipf(word) < TERM_MAX_ZIPF
+    return zipf(word) < TERM_MAX_ZIPF and not is_verb(word) and not folded.endswith("mente")
+
+
+@lru_cache(maxsize=65536)
+def is_verb(word: str) -> bool:
+    """Is the word a verb form ("perfunde", "replantean", "retrasar", "guiados")? A drug, test
+    or finding is named by a noun or an adjective, never by a verb. A verb's lemma is an
+    infinitive whose own present tense lemmatises back to it ("estratificar" ←
+    "estratifica"); an adjective in -ar ("auricular", "lumbar") has no such form."""
+    infinitive = lemma(word)
+    ending = fold(infinitive)[-2:]
+    if ending not in ("ar", "er", "ir") or len(infinitive) < 4:
+        return False
+    present = infinitive[:-2] + ("a" if ending == "ar" else "e")
+    return lemma(present) == infinitive
 
 
 @lru_cache(maxsize=65536)
@@ -228,7 +250,7 @@ class Vocabulary:
     def _supports_word(self, word: str) -> bool:
         if not self.forms.isdisjoint(forms(word)):
             return True
-        for stem in _stem(lemma(word.casefold())) | _stem(word.casefold()):
+        for stem in {_fusion(s) for s in _stem(lemma(word.casefold())) | _stem(word.casefold())}:
             for end in range(len(stem), _MIN_ROOT - 1, -1):
                 shortest = self.prefixes.get(stem[:end])
                 if shortest is not None and end >= _DERIVATION_SHARE * min(len(stem), shortest):

@@ -7,12 +7,15 @@ keys with it. On that basis (docs/cards.md, "Meaning"):
 
 - `cited_source_support`: how much of a key point or rubric item its cited source covers;
 - `polarity_conflict`: a claim reverses its aligned clause when exactly one of the two
-  is negated ("no", "nunca", "contraindicado", "evitar", "desaconseja"…) and the other
-  states most of what it negates (two thirds of the negation's scope: the next three
-  content words, and "indicado" for "contraindicado").
+  is negated ("no", "nunca", "contraindicado", "evitar", "desaconseja",
+  "descartar"…), the other states most of what it negates (two thirds of the negation's
+  scope: the next three content words, and "indicado" for "contraindicado"), and the
+  other's whole sentence does not negate the same thing elsewhere (there "sin" counts too:
+  "sin superar" agrees with "no superar").
   Clauses with a restriction or a time limit ("solo si", "salvo", "excepto", "antes de",
   "hasta") or that are a condition ("si…", "cuando…") are not compared: "no se recomienda
   salvo…" and "solo se recomienda si…" say the same thing, and "si no…" describes a case;
+  so do statements about the patient ("no hay", "no presenta", "sin signos de");
 - `entity_keys`: the content words around a number (its entity), to tell "apixabán 5 mg"
   from "dabigatrán 5 mg".
 """
@@ -23,13 +26,23 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aimed_contracts.lexicon import abbreviation_table, is_content, is_term, key, words
-from aimed_contracts.quantities import Quantity, fold, normalise_numbers, quantities
+from aimed_contracts.quantities import RANGE_JOIN, Quantity, fold, normalise_numbers, quantities
 
 _NEGATORS = re.compile(
-    r"\b(?:no|nunca|jam[aá]s|tampoco|ning[uú]n|ninguna|contraindicad[oa]s?|contraindica(?:n|r|ci[oó]n|ciones)?"
-    r"|evit(?:ar|e|en|arse|ese|ando|a)|desaconsej(?:a|an|ado|ada|ados|adas)|proscrit[oa]s?)\b",
+    r"\b(?:no|nunca|jam[aá]s|tampoco|ning[uú]n|ninguna|contraindicad[oa]s?"
+    r"|contraindica(?:n|r|ci[oó]n|ciones)?|evit(?:ar|e|en|arse|ese|ando|a|ará|arán)"
+    r"|desaconsej(?:a|an|ado|ada|ados|adas)|proscrit[oa]s?|descart(?:a|an|ar|e|ada|ado|arse)"
+    r"|rechaz(?:a|an|ar|e))\b",
+    re.IGNORECASE,
+)
+_WEAK_NEGATORS = re.compile(_NEGATORS.pattern.replace(r"\b(?:no|", r"\b(?:no|sin|", 1), re.IGNORECASE)
+# "No hay", "no presenta", "sin signos de": a statement about the case, not a recommendation.
+_EXISTENTIAL = re.compile(
+    r"\b(?:no\s+(?:hay|presenta|presentan|tiene|tienen|existe|existen|cumple|cumplen|muestra|muestran"
+    r"|aparece|aparecen|refiere)|sin\s+(?:signos|datos|evidencia|criterios))\b",
     re.IGNORECASE,
 )
 # A restriction or a time condition turns a negation into a rule with an exception
@@ -49,24 +62,28 @@ _CLAUSE_BREAK = re.compile(
 # A negation's scope: the content words right after it ("no se recomienda el ácido
 # acetilsalicílico" negates recomendar, ácido, acetilsalicílico).
 _SCOPE = 3
-# A number's entity does not cross a sentence or a table cell (a colon is kept:
-# "Dabigatrán: 150 mg").
-_ENTITY_BREAK = re.compile(r"(?<!\d)[.;?!](?!\d)|\n|\s\|\s")
+# A number's entity does not cross a sentence (a colon and a table cell are kept:
+# "Dabigatrán: 150 mg", "Toxicidad | > 1,5 mEq/L").
+_ENTITY_BREAK = re.compile(r"(?<!\d)[.;?!](?!\d)|\n")
 # The words a number belongs to: this many content words before it and after it, in its clause.
 _ENTITY_BEFORE = 4
 _ENTITY_AFTER = 2
 
 
 def restricted(text: str) -> bool:
-    """A clause with an exception or a condition is not compared for polarity."""
-    return bool(_RESTRICTIONS.search(text) or _CONDITION.match(text))
+    """A clause with an exception, a condition or a statement about the case is not compared."""
+    return bool(_RESTRICTIONS.search(text) or _CONDITION.match(text) or _EXISTENTIAL.search(text))
 
 
-def negation_targets(text: str) -> frozenset[str]:
+@lru_cache(maxsize=16384)
+def negation_targets(text: str, *, weak: bool = False) -> frozenset[str]:
     """Keys of what a clause negates: the next content words after each negator (its scope),
-    and for "contraindicado" also "indicado" (its affirmative twin)."""
+    and for "contraindicado" also "indicado" (its affirmative twin). With `weak`, "sin" counts
+    too: "sin superar 1000 mg" agrees with "no superar 1000 mg", but "aparece sin enfermedad
+    previa" does not reverse "aparece sobre una enfermedad previa", so "sin" never makes a
+    clause negated on its own."""
     targets: set[str] = set()
-    for match in _NEGATORS.finditer(text):
+    for match in (_WEAK_NEGATORS if weak else _NEGATORS).finditer(text):
         if fold(match.group(0)).startswith("contraindic"):
             targets.add(key("indicar"))
         following = [word for word in words(text[match.end() :])[:6] if is_content(word)]
@@ -75,11 +92,15 @@ def negation_targets(text: str) -> frozenset[str]:
 
 
 def polarity_conflict(claim: Clause, sentence: Clause) -> bool:
-    """Does the claim reverse the sentence? Exactly one side is negated, and the other side
-    states most of what it negates (at least two thirds of the negation's scope)."""
+    """Does the claim reverse the sentence? Exactly one side is negated, the other side
+    states most of what it negates (at least two thirds of the negation's scope), and the
+    other side's whole sentence does not negate it elsewhere ("se recomienda X...; no se
+    recomienda iniciarla si..." agrees with "no se recomienda empezar X")."""
     if claim.restricted or sentence.restricted or bool(claim.negated) == bool(sentence.negated):
         return False
     negated, affirmed = (claim, sentence) if claim.negated else (sentence, claim)
+    if not negated.negated.isdisjoint(negation_targets(affirmed.sentence, weak=True)):
+        return False
     stated = len(negated.negated & affirmed.keys)
     return stated >= max(1, math.ceil(len(negated.negated) * 2 / 3))
 
@@ -89,16 +110,30 @@ def clauses(text: str) -> list[str]:
     return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
 
 
-def _expansions(word: str, defined: Mapping[str, list[str]]) -> list[str]:
+# Abbreviations a context defines ("fibrilación auricular (FA)"), frozen so results cache.
+Defined = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def freeze(defined: Mapping[str, Iterable[str]]) -> Defined:
+    return tuple(sorted((k, tuple(v)) for k, v in defined.items()))
+
+
+@lru_cache(maxsize=64)
+def _defined_map(defined: Defined) -> dict[str, tuple[str, ...]]:
+    return dict(defined)
+
+
+@lru_cache(maxsize=65536)
+def _expansions(word: str, defined: Defined) -> tuple[str, ...]:
     table = abbreviation_table()
     key_ = word if len(word.replace(".", "")) <= 2 else fold(word)
-    return [w for e in (*table.get(key_, ()), *defined.get(key_, ())) for w in words(e)]
+    return tuple(w for e in (*table.get(key_, ()), *_defined_map(defined).get(key_, ())) for w in words(e))
 
 
-def keys(text: str, defined: Mapping[str, list[str]] | None = None, *, units: bool = False) -> frozenset[str]:
+@lru_cache(maxsize=16384)
+def keys(text: str, defined: Defined = (), *, units: bool = False) -> frozenset[str]:
     """Content keys of a text: content words' forms and numbers with their units (and, with
     `units`, each unit alone, so a sentence giving the same unit ranks closer)."""
-    defined = defined or {}
     found: set[str] = set()
     for word in words(text):
         if not is_content(word):
@@ -119,6 +154,14 @@ def coverage(claim: frozenset[str], sentence: frozenset[str]) -> float:
     return len(claim & sentence) / len(claim) if claim else 1.0
 
 
+@lru_cache(maxsize=4096)
+def _clauses_of(sentence: str, defined: Defined) -> tuple[Clause, ...]:
+    return tuple(
+        Clause(part, sentence, keys(part, defined), negation_targets(part), restricted(part))
+        for part in clauses(sentence)
+    )
+
+
 @dataclass(frozen=True)
 class Clause:
     text: str
@@ -128,14 +171,8 @@ class Clause:
     restricted: bool
 
 
-def index_clauses(sentences: Iterable[str], defined: Mapping[str, list[str]]) -> list[Clause]:
-    result = []
-    for sentence in sentences:
-        for part in clauses(sentence):
-            result.append(
-                Clause(part, sentence, keys(part, defined), negation_targets(part), restricted(part))
-            )
-    return result
+def index_clauses(sentences: Iterable[str], defined: Defined) -> list[Clause]:
+    return [clause for sentence in sentences for clause in _clauses_of(sentence, defined)]
 
 
 def best_clause(claim_keys: frozenset[str], candidates: Iterable[Clause]) -> tuple[Clause | None, int]:
@@ -163,18 +200,26 @@ class Placed:
         return 2 * len(self.terms & other.terms) + len(self.others & other.others)
 
 
-def placed_quantities(text: str, defined: Mapping[str, list[str]] | None = None) -> list[Placed]:
+@lru_cache(maxsize=4096)
+def placed_quantities(text: str, defined: Defined = ()) -> tuple[Placed, ...]:
     """Each quantity of `text` with its entity: the content words next to it, in its clause,
-    not past a neighbouring number ("≥2 mm en varones, ≥1,5 mm en mujeres")."""
-    defined = defined or {}
+    not past a neighbouring number ("≥2 mm en varones, ≥1,5 mm en mujeres"). The numbers of
+    a range ("0,6–0,8 mEq/L en mantenimiento") share one entity."""
     normalised = normalise_numbers(text)
     found = quantities(normalised, normalised=True)
-    result = []
+    groups: list[list[int]] = []
     for i, quantity in enumerate(found):
-        start = found[i - 1].end if i else 0
-        end = found[i + 1].start if i + 1 < len(found) else len(normalised)
-        before = _clause_tail(normalised[start : quantity.start])
-        after = _clause_head(normalised[quantity.end : end])
+        if i and RANGE_JOIN.fullmatch(normalised, found[i - 1].end, quantity.start):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    result: list[Placed] = []
+    for group in groups:
+        first, last = found[group[0]], found[group[-1]]
+        start = found[group[0] - 1].end if group[0] else 0
+        end = found[group[-1] + 1].start if group[-1] + 1 < len(found) else len(normalised)
+        before = _clause_tail(normalised[start : first.start])
+        after = _clause_head(normalised[last.end : end])
         terms: set[str] = set()
         others: set[str] = set()
         nearby = list(reversed(_content(before)))[:_ENTITY_BEFORE] + _content(after)[:_ENTITY_AFTER]
@@ -182,8 +227,9 @@ def placed_quantities(text: str, defined: Mapping[str, list[str]] | None = None)
             for form in (word, *_expansions(word, defined)):
                 if is_content(form):
                     (terms if is_term(form) else others).add(key(form))
-        result.append(Placed(quantity, frozenset(terms), frozenset(others - terms)))
-    return result
+        entity_terms, entity_others = frozenset(terms), frozenset(others - terms)
+        result.extend(Placed(found[i], entity_terms, entity_others) for i in group)
+    return tuple(result)
 
 
 def _content(text: str) -> list[str]:

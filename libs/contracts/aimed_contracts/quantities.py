@@ -135,8 +135,16 @@ _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-", "‐": 
 _GLUED_CITATION = re.compile(r"(?<=[a-záéíóúñü]{3})\d+(?:\s?[-,]\s?\d+)*(?![\w])")
 _BRACKET_CITATION = re.compile(r"\s?\[\d+(?:\s?[-,]\s?\d+)*\]")
 _UNIT_SPACE = re.compile(r"(?<=[A-Za-zµμ])\s+/\s*(?=[A-Za-z])|(?<=[A-Za-zµμ])/\s+(?=[A-Za-z])")
+# A denominator written as words, right after a unit: "mg por kilogramo (de peso)", "mg
+# por kg y hora", "g al día", "mg a la semana", "gotas cada hora". "a la hora" is left
+# alone: in Spanish guidelines it means "at one hour" ("glucemia a la hora").
 _WORD_DENOMINATOR = re.compile(
-    rf"(?<=[A-Za-zµμ%])\s+(?:por|al|a\s+la|cada)\s+(?P<unit>{_DENOMINATORS})(?:\s+de\s+peso)?\b",
+    rf"(?P<prev>[^\W\d_]+|%)(?P<denominators>(?:\s+(?:por|cada|y)\s+(?:{_DENOMINATORS})"
+    r"(?:\s+de\s+peso)?|\s+(?:al|a\s+la)\s+(?:d[ií]a|semana|mes))+)\b",
+    re.IGNORECASE,
+)
+_DENOMINATOR_WORD = re.compile(
+    rf"\s+(?:por|cada|y|al|a\s+la)\s+(?P<unit>{_DENOMINATORS}|d[ií]a|semana|mes)(?:\s+de\s+peso)?",
     re.IGNORECASE,
 )
 _DAILY = re.compile(r"(?<=[A-Za-zµμ])\s+(?:diari[oa]s?)\b", re.IGNORECASE)
@@ -161,11 +169,14 @@ _WORDED_NUMBER = re.compile(
 )
 
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_HEADER_UNIT = re.compile(r"\(\s*([^\W\d_][^\s()]*)\s*\)")
 _NUMBER = re.compile(r"(?<![\w.,])(?:[1-9]\d{0,2}(?:\.\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)")
 # A unit starts with a letter, and so does each "/" segment: "mL/min/1,73 m²" is mL/min, then 1,73 m².
 _UNIT = re.compile(r"\s?(%|[°º]\s?[cC]\b|mm\s?Hg\b|[^\W\d_][^\W_]*(?:/[^\W\d_][^\W_]*)*)")
 _ORDINAL = re.compile(r"\.?\s?[ªº°](?!\s?[cC]\b)|\.?[ªº]")
-_RANGE_JOIN = re.compile(r"\s*(?:-|a|y|o|hasta|al)\s*")
+# Between the numbers of a range ("15-20", "35 a <70", "entre 2 y 3") or of a blood
+# pressure ("82/50 mmHg"): the first number takes the second's unit.
+RANGE_JOIN = re.compile(r"\s*(?:-|a|y|o|hasta|al|/)\s*[<>≤≥]?\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +211,8 @@ def _value(number: str) -> str:
 def _unit(raw: str, glued: bool) -> str | None:
     compact = raw.replace("º", "°").replace(" ", "")
     segments = fold(compact).split("/")
+    if segments[-1] not in _UNIT_ALIASES and segments[-1].rstrip("0123456789") in _UNIT_ALIASES:
+        segments[-1] = segments[-1].rstrip("0123456789")  # "3 mg24": a citation glued to the unit
     if segments[0] not in _UNIT_ALIASES or (segments[0] in _GLUED_ONLY and not glued):
         return None
     return "/".join(_UNIT_ALIASES.get(segment, segment) for segment in segments)
@@ -213,7 +226,10 @@ def _worded(match: re.Match[str]) -> str:
 
 
 def _denominator(match: re.Match[str]) -> str:
-    return "/" + match.group("unit")
+    if fold(match.group("prev")) not in _UNIT_ALIASES:
+        return match.group(0)  # "glucemia por hora" is not a unit
+    units = [m.group("unit") for m in _DENOMINATOR_WORD.finditer(match.group("denominators"))]
+    return match.group("prev") + "".join("/" + unit for unit in units)
 
 
 @lru_cache(maxsize=4096)
@@ -236,6 +252,11 @@ def quantities(text: str, *, normalised: bool = False) -> list[Quantity]:
     Offsets refer to `normalise_numbers(text)` (or to `text` itself when it is already
     normalised).
     """
+    return list(_quantities(text, normalised))
+
+
+@lru_cache(maxsize=16384)
+def _quantities(text: str, normalised: bool) -> tuple[Quantity, ...]:
     if not normalised:
         text = normalise_numbers(text)
     found: list[tuple[int, int, str, str | None, bool]] = []
@@ -257,7 +278,7 @@ def quantities(text: str, *, normalised: bool = False) -> list[Quantity]:
     for i, (start, end, value, unit, ordinal) in enumerate(found):
         if unit is None and not ordinal and i + 1 < len(found):
             next_start, _next_end, _next_value, next_unit, _ = found[i + 1]
-            if next_unit is not None and _RANGE_JOIN.fullmatch(text, end, next_start):
+            if next_unit is not None and RANGE_JOIN.fullmatch(text, end, next_start):
                 unit = next_unit
         result.append(
             Quantity(
@@ -269,7 +290,7 @@ def quantities(text: str, *, normalised: bool = False) -> list[Quantity]:
                 ordinal=ordinal,
             )
         )
-    return result
+    return tuple(result)
 
 
 def worded_values(text: str) -> set[str]:
@@ -278,18 +299,30 @@ def worded_values(text: str) -> set[str]:
 
 
 class QuantityIndex:
-    """The quantities of some texts, indexed for the question "does this one occur there?"."""
+    """The quantities of some texts, indexed for the question "does this one occur there?".
+
+    In a table flattened into text (a line with "|" cells) a unit is often written once, in
+    a header ("FG (mL/min) | ... | ≥ 60") or another cell: there a bare number supports that
+    number with any unit the line writes.
+    """
 
     def __init__(self, texts: list[str]) -> None:
         self.with_unit: set[tuple[str, str | None]] = set()
         self.values: set[str] = set()
         self.ordinals: set[str] = set()
         for text in texts:
-            for quantity in quantities(text):
-                self.with_unit.add((quantity.value, quantity.unit))
-                self.values.add(quantity.value)
-                if quantity.ordinal:
-                    self.ordinals.add(quantity.value)
+            for line in normalise_numbers(text).splitlines():
+                found = quantities(line, normalised=True)
+                for quantity in found:
+                    self.with_unit.add((quantity.value, quantity.unit))
+                    self.values.add(quantity.value)
+                    if quantity.ordinal:
+                        self.ordinals.add(quantity.value)
+                if "|" in line:
+                    units = {q.unit for q in found if q.unit} | _header_units(line)
+                    for quantity in found:
+                        if quantity.unit is None:
+                            self.with_unit.update((quantity.value, unit) for unit in units)
             self.values.update(worded_values(text))
 
     def __contains__(self, quantity: Quantity) -> bool:
@@ -298,3 +331,13 @@ class QuantityIndex:
         if quantity.unit is None:
             return quantity.value in self.values
         return (quantity.value, quantity.unit) in self.with_unit or quantity.value in self.ordinals
+
+
+def _header_units(line: str) -> set[str]:
+    """Units written as a column header in parentheses: "FG (mL/min)", "Peso (kg)"."""
+    units = set()
+    for match in _HEADER_UNIT.finditer(line):
+        unit = _unit(match.group(1), glued=False)
+        if unit is not None:
+            units.add(unit)
+    return units

@@ -18,7 +18,7 @@ function: keep the signature stable.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import pysbd
 
@@ -61,6 +61,12 @@ def _pieces(line: str) -> list[str]:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences and lines of `text`, in order, trimmed, none empty."""
+    return list(_split(text))
+
+
+@lru_cache(maxsize=1024)
+def _split(text: str) -> tuple[str, ...]:
+    # pySBD takes milliseconds per paragraph: a context is split once per process.
     merged: list[str] = []
     for line in text.splitlines(keepends=True):
         for piece in _pieces(line):
@@ -68,4 +74,4 @@ def split_sentences(text: str) -> list[str]:
                 merged[-1] += piece
             else:
                 merged.append(piece)
-    return [stripped for piece in merged if (stripped := piece.strip())]
+    return tuple(stripped for piece in merged if (stripped := piece.strip()))
