@@ -18,6 +18,11 @@ mkdir -p "$var/log" "$var/run" "$var/data"
 if "$py" -m infra.stack status >/dev/null 2>&1; then
   echo "AI-Med Learning is already running."
 else
+  # The learner's own model server (Ollama, LM Studio, llama-server) if one runs here:
+  # infra/model_probe.py says what it found and exports LLM_BASE_URL and the model.
+  # AIMED_MODEL=<name> picks one, AIMED_MODEL=demo keeps the demo model.
+  model_env="$("$py" -m infra.model_probe)"
+  eval "$model_env"
   "$py" -m infra.stack start
 fi
 # The CLI below reads the same gateway settings the running gateway got.
