@@ -328,10 +328,13 @@ def test_a_body_over_the_limit_gets_the_json_413(proxy: Proxy, upstream: Recordi
     assert len(upstream.requests) == before
 
 
-def test_a_backup_may_be_larger_than_other_bodies(proxy: Proxy, upstream: RecordingUpstream) -> None:
-    # The documented limit for backups is 100 MB; 12 MiB is over every other route's limit.
+@pytest.mark.parametrize("path", ["/api/v1/import/backup", "/api/v1/import/temario"])
+def test_backups_and_temarios_may_be_larger_than_other_bodies(
+    proxy: Proxy, upstream: RecordingUpstream, path: str
+) -> None:
+    # Documented limits: backups 100 MB, a temario.db 50 MiB; 12 MiB is over any other route's.
     response = httpx.post(
-        proxy.url + "/api/v1/import/backup",
+        proxy.url + path,
         content=b"{" + b" " * (12 * MIB) + b"}",
         headers={"Content-Type": "application/json"},
         timeout=60,
@@ -342,14 +345,16 @@ def test_a_backup_may_be_larger_than_other_bodies(proxy: Proxy, upstream: Record
 
 def test_body_limits_follow_the_gateway_settings() -> None:
     """The proxy lets through what the gateway accepts (+1 MiB of multipart framing), no more."""
+    from aimed_contracts.limits import TEMARIO_MAX_BYTES
     from aimed_gateway.config import Settings
 
     site = render_site(listen_port=8080, frontend_root=FRONTEND, gateway_upstream="gateway:8001")
-    api = site[site.index("location ^~ /api/") :]
+    start = site.index("    location ^~ /api/")
+    api = site[start : site.index("\n    location", start + 1)]  # up to the next server-level location
     limits = [int(v) for v in re.findall(r"client_max_body_size (\d+)m;", api)]
     upload_mib = Settings().max_upload_bytes // MIB
     # routes/backup.py: a backup may be ten uploads large (docs/api-guide.md: 10 MB; backups 100 MB).
-    assert limits == [upload_mib + 1, upload_mib * 10 + 1]
+    assert limits == [upload_mib + 1, upload_mib * 10 + 1, TEMARIO_MAX_BYTES // MIB + 1]
 
 
 def test_methods_nginx_refuses_get_the_json_405(proxy: Proxy) -> None:
