@@ -26,7 +26,7 @@ import httpx
 from infra.nginx.render import nginx_command, write_local_config
 
 REPO = Path(__file__).resolve().parents[1]
-PROCESS_ORDER = ("llama", "generator", "scheduler", "gateway", "nginx")
+PROCESS_ORDER = ("llama", "generator", "scheduler", "gateway", "mcp", "nginx")
 
 
 def free_port() -> int:
@@ -54,6 +54,7 @@ class StackConfig:
     gateway_port: int = 8001
     scheduler_port: int = 8002
     generator_port: int = 8003
+    mcp_port: int = 8004
     llama_port: int = 8088
     database_url: str | None = None
     model_path: Path | None = None
@@ -80,7 +81,14 @@ class StackConfig:
         """A config on free ports under var_dir (for tests and benchmarks)."""
         ports = {
             name: free_port()
-            for name in ("proxy_port", "gateway_port", "scheduler_port", "generator_port", "llama_port")
+            for name in (
+                "proxy_port",
+                "gateway_port",
+                "scheduler_port",
+                "generator_port",
+                "mcp_port",
+                "llama_port",
+            )
         }
         return cls(var_dir=var_dir, **{**ports, **overrides})  # type: ignore[arg-type]
 
@@ -89,7 +97,7 @@ class StackConfig:
         """`make run`'s config: MODEL_PATH, LLM_BASE_URL, DATABASE_URL, AIMED_VAR_DIR, AIMED_*_PORT."""
         env = os.environ
         config = cls(var_dir=Path(env["AIMED_VAR_DIR"]) if env.get("AIMED_VAR_DIR") else REPO / "var")
-        for name in ("proxy", "gateway", "scheduler", "generator", "llama"):
+        for name in ("proxy", "gateway", "scheduler", "generator", "mcp", "llama"):
             value = env.get(f"AIMED_{name.upper()}_PORT")
             if value:
                 setattr(config, f"{name}_port", int(value))
@@ -258,6 +266,18 @@ class Stack:
                 f"{c.gateway_url}/api/health",
                 c.gateway_port,
             ),
+            # MCP for the learner's assistants, a client of the gateway (the proxy serves /mcp).
+            ProcessSpec(
+                "mcp",
+                [c.python, "-m", "aimed_mcp.cli", "http"],
+                {
+                    "AIMED_MCP_API_URL": c.gateway_url,
+                    "AIMED_MCP_HOST": "127.0.0.1",
+                    "AIMED_MCP_PORT": str(c.mcp_port),
+                },
+                f"http://127.0.0.1:{c.mcp_port}/health",
+                c.mcp_port,
+            ),
         ]
         conf = write_local_config(
             c.run_dir / "nginx",
@@ -265,6 +285,7 @@ class Stack:
             listen_address=c.bind_address,
             frontend_root=c.frontend_root,
             gateway_upstream=f"127.0.0.1:{c.gateway_port}",
+            mcp_upstream=f"127.0.0.1:{c.mcp_port}",
         )
         specs.append(ProcessSpec("nginx", nginx_command(conf), {}, f"{c.proxy_url}/api/health", c.proxy_port))
         return specs

@@ -17,12 +17,19 @@ import shutil
 from pathlib import Path
 
 SITE_TEMPLATE = Path(__file__).with_name("site.conf.template")
-PLACEHOLDERS = ("LISTEN_ADDRESS", "LISTEN_PORT", "FRONTEND_ROOT", "GATEWAY_UPSTREAM")
+PLACEHOLDERS = ("LISTEN_ADDRESS", "LISTEN_PORT", "FRONTEND_ROOT", "GATEWAY_UPSTREAM", "MCP_UPSTREAM")
+# aimed-mcp over streamable HTTP (`aimed-mcp http`), where `make run` starts it.
+DEFAULT_MCP_UPSTREAM = "127.0.0.1:8004"
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
 
 def render_site(
-    *, listen_port: int, frontend_root: Path, gateway_upstream: str, listen_address: str = "127.0.0.1"
+    *,
+    listen_port: int,
+    frontend_root: Path,
+    gateway_upstream: str,
+    listen_address: str = "127.0.0.1",
+    mcp_upstream: str = DEFAULT_MCP_UPSTREAM,
 ) -> str:
     """The server block with every placeholder replaced; raises ValueError on bad values."""
     try:
@@ -33,8 +40,9 @@ def render_site(
         ) from exc
     if not 0 < listen_port < 65536:
         raise ValueError(f"listen_port must be 1..65535, got {listen_port}")
-    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d+", gateway_upstream):
-        raise ValueError(f"gateway_upstream must be host:port, got {gateway_upstream!r}")
+    for name, upstream in (("gateway_upstream", gateway_upstream), ("mcp_upstream", mcp_upstream)):
+        if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d+", upstream):
+            raise ValueError(f"{name} must be host:port, got {upstream!r}")
     root = Path(frontend_root).resolve()
     if not (root / "index.html").is_file():
         raise ValueError(f"frontend_root {root} has no index.html: pass the repository's frontend/ folder")
@@ -45,6 +53,7 @@ def render_site(
         "LISTEN_PORT": str(listen_port),
         "FRONTEND_ROOT": str(root),
         "GATEWAY_UPSTREAM": gateway_upstream,
+        "MCP_UPSTREAM": mcp_upstream,
     }
     text = SITE_TEMPLATE.read_text(encoding="utf-8")
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
@@ -57,6 +66,7 @@ def write_local_config(
     frontend_root: Path,
     gateway_upstream: str,
     listen_address: str = "127.0.0.1",
+    mcp_upstream: str = DEFAULT_MCP_UPSTREAM,
 ) -> Path:
     """Writes runtime_dir/nginx.conf (+ site.conf) and returns the nginx.conf path.
 
@@ -72,6 +82,7 @@ def write_local_config(
             frontend_root=frontend_root,
             gateway_upstream=gateway_upstream,
             listen_address=listen_address,
+            mcp_upstream=mcp_upstream,
         ),
         encoding="utf-8",
     )

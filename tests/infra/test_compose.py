@@ -26,6 +26,7 @@ DOCKERFILES = [
     REPO / "services/gateway/Dockerfile",
     REPO / "infra/proxy/Dockerfile",
     REPO / "training/Dockerfile",
+    REPO / "services/mcp/Dockerfile",
 ]
 SERVICE_SETTINGS = {"scheduler": "scheduler", "generator": "generator", "gateway": "gateway"}
 

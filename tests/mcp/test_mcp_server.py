@@ -1,6 +1,7 @@
 """aimed-mcp through the MCP SDK's own client: over stdio (the `aimed-mcp` command as a child
-process) and over streamable HTTP, against a real stack (a gateway process on a scheduler
-process, SQLite). Tools, the card-schema resource, bad input and wrong tokens."""
+process) and over streamable HTTP, directly and behind the real nginx config, against a real
+stack (a gateway process on a scheduler process, SQLite). Tools, the card-schema resource,
+bad input and wrong tokens."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from aimed_contracts.schema import schema_document
 from aimed_gateway.tokens import TokenStore
+from infra.nginx.render import nginx_command, write_local_config
 from tests.gateway.services import Learner, gold_topic
 from tests.support.llama import REPO, free_port
 from tests.support.process import ServiceProcess
@@ -71,6 +73,14 @@ def stdio(stack: Stack, token: str) -> Client:
         cwd=str(REPO),
     )
     return Client(params, read_timeout_seconds=60)
+
+
+def over_http(url: str, token: str) -> Client:
+    headers = {"Authorization": f"Bearer {token}"}
+    return Client(
+        streamable_http_client(url, http_client=create_mcp_http_client(headers=headers)),
+        read_timeout_seconds=60,
+    )
 
 
 def run(client: Client, scenario: Callable[[Client], Awaitable[Any]]) -> Any:
@@ -250,10 +260,7 @@ def test_streamable_http_with_the_learners_bearer_token(stack: Stack, mcp_http: 
         listed = data(await client.call_tool("list_topics", {"query": "sepsis"}))
         assert [t["id"] for t in listed["topics"]] == [created["id"]]
 
-    transport = streamable_http_client(
-        mcp_http, http_client=create_mcp_http_client(headers={"Authorization": f"Bearer {learner.token}"})
-    )
-    run(Client(transport, read_timeout_seconds=60), scenario)
+    run(over_http(mcp_http, learner.token), scenario)
 
     for headers in ({}, {"Authorization": "Bearer token-que-no-existe"}):
         response = httpx.post(
@@ -264,3 +271,59 @@ def test_streamable_http_with_the_learners_bearer_token(stack: Stack, mcp_http: 
         )
         assert response.status_code == 401, response.text
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.fixture(scope="module")
+def proxy(stack: Stack, mcp_http: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real nginx config (infra/nginx/site.conf.template) in front of the gateway and aimed-mcp."""
+    port = free_port()
+    conf = write_local_config(
+        tmp_path_factory.mktemp("nginx"),
+        listen_port=port,
+        frontend_root=REPO / "frontend",
+        gateway_upstream=stack.gateway_url.removeprefix("http://"),
+        mcp_upstream=mcp_http.removeprefix("http://").removesuffix("/mcp"),
+    )
+    process = subprocess.Popen(nginx_command(conf), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            assert process.poll() is None, (conf.parent / "error.log").read_text()
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_streamable_http_behind_the_proxy(stack: Stack, proxy: str) -> None:
+    learner = Learner(stack.scheduler_url, stack.tokens, "mcp-proxy")
+    topic = learner.add_topic(priority=1)
+    learner.store_card(topic, "battlecard")
+    learner.store_card(topic, "drill_mcq")
+
+    async def scenario(client: Client) -> None:
+        study = data(await client.call_tool("next_card"))
+        assert study["status"] == "ready"
+        assert study["item"]["topic"]["id"] == topic["id"]
+        schema = await client.read_resource("aimed://schema/card")
+        assert schema.contents[0].text == schema_document()
+
+    transport = streamable_http_client(
+        f"{proxy}/mcp",
+        http_client=create_mcp_http_client(headers={"Authorization": f"Bearer {learner.token}"}),
+    )
+    run(Client(transport, read_timeout_seconds=60), scenario)
+    refused = httpx.post(
+        f"{proxy}/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Accept": "application/json, text/event-stream"},
+        timeout=10,
+    )
+    assert refused.status_code == 401
+    assert refused.json()["error"]["type"] == "unauthorized"

@@ -11,6 +11,9 @@ import json
 from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aimed_mcp.api import GatewayApi
@@ -18,6 +21,7 @@ from aimed_mcp.config import Settings
 from aimed_mcp.server import build_server
 
 MCP_PATH = "/mcp"
+HEALTH_PATH = "/health"
 
 
 class BearerAuth:
@@ -28,7 +32,7 @@ class BearerAuth:
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] == HEALTH_PATH:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -61,9 +65,22 @@ async def _reject(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+async def _health(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
 def create_http_app(settings: Settings, api: GatewayApi | None = None) -> Any:
     gateway = api or GatewayApi(settings.api_url, settings.timeout_s)
     server = build_server(settings, gateway)
-    app = server.streamable_http_app(streamable_http_path=MCP_PATH, stateless_http=True, host=settings.host)
+    app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        host=settings.host,
+        # The SDK's Host check guards a token-less localhost server against DNS rebinding;
+        # here every request needs the learner's token, which a rebinding page cannot send,
+        # and behind the proxy the Host is whatever name the learner reached it by.
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    app.add_route(HEALTH_PATH, _health, methods=["GET"])
     app.add_middleware(BearerAuth, api=gateway)
     return app
