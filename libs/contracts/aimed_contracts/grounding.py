@@ -38,7 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from aimed_contracts.cards import BattleCard, DrillMCQ, DrillOpen, parse_card, structure_problems
-from aimed_contracts.lexicon import Vocabulary, defined_abbreviations, is_term, lemma, words
+from aimed_contracts.lexicon import Vocabulary, defined_abbreviations, designated_names, is_term, lemma, words
 from aimed_contracts.meaning import (
     Clause,
     Placed,
@@ -246,6 +246,7 @@ class _ContextIndex:
         self.quantities = QuantityIndex(list(texts))
         self.vocabulary = Vocabulary([*texts, topic])
         self.topic_keys = keys(topic)
+        self.designated = {name for text in (*texts, topic) for name in designated_names(text)}
         defined: dict[str, list[str]] = {}
         for text in texts:
             for abbreviation, expansion in defined_abbreviations(text):
@@ -407,6 +408,18 @@ class _Gate:
 
     def check_terms(self, field: str, text: str) -> None:
         reported: set[str] = set()
+        for name in designated_names(text):
+            self.terms_checked += 1
+            if name not in self.context.designated and name not in reported:
+                reported.add(name)
+                self.issue(
+                    "unsupported_term",
+                    field,
+                    f"“{name}” is not in the context; a drug, test or finding the context never "
+                    "names is an invention: use the context's own words",
+                    claim=text,
+                    evidence=name,
+                )
         for word in words(text):
             if not is_term(word):
                 continue
@@ -506,7 +519,12 @@ class _Gate:
             same_unit = [p for p in placed_context if p.quantity.unit == quantity.unit]
             own = [p for p in same_unit if _same(p.quantity, quantity)]
             # Only a value whose own places name their entity can be said to have moved.
-            if not placed.terms or any(placed.shared_weight(p) for p in own) or not all(p.terms for p in own):
+            if (
+                not placed.terms
+                or not own
+                or any(placed.shared_weight(p) for p in own)
+                or not all(p.terms for p in own)
+            ):
                 continue
             # The value's own places share nothing with the claim's entity; is the entity
             # (a term: a drug, test, finding) the one another value of the same unit has?

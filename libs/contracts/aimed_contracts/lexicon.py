@@ -11,6 +11,9 @@
 - or an abbreviation: a word with two or more capitals or digits inside (ECG, HbA1c,
   NaHCO3), or one of the documented abbreviations (`data/abbreviations.tsv`: K, Na, iv…).
 
+A word followed by a capital letter ("vitamina D", "hepatitis B") is a term as a pair
+(`designated_names`): the context must name the same pair.
+
 Never terms: verb forms and "-mente" adverbs (a drug, test or finding is named by a noun or
 an adjective; `is_verb`), unit spellings and numbers written as words (the quantity check
 owns them).
@@ -23,8 +26,8 @@ abbreviations with their expansions. Two words match when they share a form:
 - a derivation: one stem is the other's prefix after the first 4 letters and covers at
   least 80 % of the shorter stem ("trat" / "tratamient", "contraindic" / "contraindicacion");
   a "-sis" noun matches its "-tico" adjective ("trombólisis" / "trombolítica", "sepsis" /
-  "séptico" where the root is long enough), and "-fundir" its "-fusión" ("transfunde" /
-  "transfusión", "perfunde" / "perfusión");
+  "séptico" where the root is long enough), "-fundir" its "-fusión" ("transfunde" /
+  "transfusión") and "-nder" its "-nsión" ("suspende" / "suspensión");
 - an abbreviation matches its expansion either way: the table's pairs ("K" ↔ "potasio",
   "TA" ↔ "tensión arterial", "PLT" ↔ "plaquetas", "NaHCO3" ↔ "bicarbonato"), and
   definitions in the context ("fibrilación auricular (FA)", "FA (fibrilación auricular)").
@@ -91,9 +94,20 @@ def words(text: str) -> list[str]:
     return [word for word in _WORD.findall(text) if not word[0].isdigit()]
 
 
+# Pronouns written onto an infinitive or gerund ("usarse", "iniciarla", "administrándolo"):
+# simplemma leaves such forms as they are, so they are taken off first.
+_PARTICIPLE = re.compile(r"(?P<root>\w{3,}?)(?P<vowel>[ai])d(?:o|a|os|as)")
+_ENCLITIC = re.compile(r"(?P<verb>\w+?(?:ar|er|ir|ando|iendo))(?:se|la|lo|las|los|le|les|me|nos)+")
+_UNACCENT = str.maketrans("áéí", "aei")
+
+
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
-    return str(simplemma.lemmatize(word.casefold(), lang="es"))
+    lowered = word.casefold()
+    found = str(simplemma.lemmatize(lowered, lang="es"))
+    if found == lowered and (match := _ENCLITIC.fullmatch(lowered.translate(_UNACCENT))):
+        return str(simplemma.lemmatize(match.group("verb"), lang="es"))
+    return found
 
 
 @lru_cache(maxsize=65536)
@@ -127,8 +141,9 @@ def forms(word: str) -> frozenset[str]:
 
 
 def _fusion(form: str) -> str:
-    # -fundir / -fusión: transfunde ~ transfusión, perfunde ~ perfusión, infundir ~ infusión.
-    return form.replace("fund", "fus")
+    # -fundir / -fusión (transfunde ~ transfusión, perfunde ~ perfusión, infundir ~ infusión)
+    # and -nder / -nsión (suspende ~ suspensión, extender ~ extensión).
+    return form.replace("fund", "fus").replace("nd", "ns")
 
 
 @lru_cache(maxsize=65536)
@@ -143,7 +158,10 @@ def key(word: str) -> str:
     """One form per word, for measuring overlap between a claim and a sentence."""
     if _is_abbreviation(word):
         return fold(word)
-    return min(_stem(lemma(word.casefold())), key=len)
+    stem = min(_stem(lemma(word.casefold())), key=len)
+    if len(stem) > 6 and stem.endswith("ion"):
+        stem = stem[:-3]  # "suspension" (Snowball keeps -ión here) -> "suspens"
+    return _fusion(stem)
 
 
 @lru_cache(maxsize=65536)
@@ -170,16 +188,21 @@ def is_term(word: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def is_verb(word: str) -> bool:
-    """Is the word a verb form ("perfunde", "replantean", "retrasar", "guiados")? A drug, test
+    """Is the word a verb form ("perfunde", "replantean", "retrasar", "sedada")? A drug, test
     or finding is named by a noun or an adjective, never by a verb. A verb's lemma is an
-    infinitive whose own present tense lemmatises back to it ("estratificar" ←
-    "estratifica"); an adjective in -ar ("auricular", "lumbar") has no such form."""
+    infinitive that some of its own conjugated forms lemmatise back to ("estratificar" ←
+    "estratifica"); an adjective in -ar ("auricular", "lumbar") has no such forms."""
     infinitive = lemma(word)
+    participle = _PARTICIPLE.fullmatch(fold(word))
+    if participle is not None and infinitive == word.casefold():
+        # "guiados": simplemma gives the participle itself; try its infinitive.
+        infinitive = participle.group("root") + ("ar" if participle.group("vowel") == "a" else "ir")
     ending = fold(infinitive)[-2:]
     if ending not in ("ar", "er", "ir") or len(infinitive) < 4:
         return False
-    present = infinitive[:-2] + ("a" if ending == "ar" else "e")
-    return lemma(present) == infinitive
+    root = infinitive[:-2]
+    endings = ("a", "an") if ending == "ar" else ("e", "en")
+    return any(lemma(root + end) == infinitive for end in endings)
 
 
 @lru_cache(maxsize=65536)
@@ -191,6 +214,17 @@ def is_content(word: str) -> bool:
     if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < 3:
         return False
     return zipf(word) < FUNCTION_MIN_ZIPF
+
+
+# A name completed by a capital letter: "vitamina D", "hepatitis B", "factor V", "grado A".
+_DESIGNATED = re.compile(r"\b([^\W\d_]{3,})\s+([A-Z])\b(?![.'’]?\w)")
+
+
+def designated_names(text: str) -> set[str]:
+    """Names made of a word and a capital letter ("vitamina D"): the letter makes a different
+    drug or finding of an ordinary word, so the pair is a term ("vitamina K" does not support
+    "vitamina D"). Folded as "<word's key> <letter>"."""
+    return {f"{key(word)} {letter}" for word, letter in _DESIGNATED.findall(text) if not word.isupper()}
 
 
 def defined_abbreviations(text: str) -> list[tuple[str, str]]:

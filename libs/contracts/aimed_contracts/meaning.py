@@ -28,21 +28,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from aimed_contracts.lexicon import abbreviation_table, is_content, is_term, key, words
+from aimed_contracts.lexicon import abbreviation_table, is_content, is_term, is_verb, key, words
 from aimed_contracts.quantities import RANGE_JOIN, Quantity, fold, normalise_numbers, quantities
 
 _NEGATORS = re.compile(
-    r"\b(?:no|nunca|jam[aá]s|tampoco|ning[uú]n|ninguna|contraindicad[oa]s?"
-    r"|contraindica(?:n|r|ci[oó]n|ciones)?|evit(?:ar|e|en|arse|ese|ando|a|ará|arán)"
-    r"|desaconsej(?:a|an|ado|ada|ados|adas)|proscrit[oa]s?|descart(?:a|an|ar|e|ada|ado|arse)"
-    r"|rechaz(?:a|an|ar|e))\b",
+    r"\b(?:no|nunca|jam[aá]s|tampoco|ning[uú]n|ninguna|contraindic\w*|evit\w*|desaconsej\w*"
+    r"|proscri\w*|descart\w*|rechaz\w*)\b",
     re.IGNORECASE,
 )
 _WEAK_NEGATORS = re.compile(_NEGATORS.pattern.replace(r"\b(?:no|", r"\b(?:no|sin|", 1), re.IGNORECASE)
 # "No hay", "no presenta", "sin signos de": a statement about the case, not a recommendation.
 _EXISTENTIAL = re.compile(
     r"\b(?:no\s+(?:hay|presenta|presentan|tiene|tienen|existe|existen|cumple|cumplen|muestra|muestran"
-    r"|aparece|aparecen|refiere)|sin\s+(?:signos|datos|evidencia|criterios))\b",
+    r"|aparece|aparecen|refiere|est[aá]n?\s+en)|sin\s+(?:signos|datos|evidencia|criterios))\b",
     re.IGNORECASE,
 )
 # A restriction or a time condition turns a negation into a rule with an exception
@@ -56,7 +54,7 @@ _RESTRICTIONS = re.compile(
 _CONDITION = re.compile(r"\s*(?:si|cuando|en\s+caso\s+de|ante)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r"(?<!\d)[.;:?!](?!\d)|\n|,\s+(?=(?:pero|aunque|mientras|sin\s+embargo|salvo|excepto|sino)\b)"
-    r"|,?\s+(?=(?:si|cuando)\s)"
+    r"|,?\s+(?=(?:si|cuando)\s)|,?\s+y\s+(?=(?:se|no|nunca|debe|deben)\b)"
     r"|\s+\|\s+"
 )
 # A negation's scope: the content words right after it ("no se recomienda el ácido
@@ -86,9 +84,19 @@ def negation_targets(text: str, *, weak: bool = False) -> frozenset[str]:
     for match in (_WEAK_NEGATORS if weak else _NEGATORS).finditer(text):
         if fold(match.group(0)).startswith("contraindic"):
             targets.add(key("indicar"))
-        following = [word for word in words(text[match.end() :])[:6] if is_content(word)]
+        after = words(text[match.end() :])[:6]
+        if fold(match.group(0)) == "no" and after and _names_a_kind(after[0]):
+            continue  # "no complicada", "no valvular": part of a name, not a negated statement
+        following = [word for word in after if is_content(word)]
         targets.update(key(word) for word in following[:_SCOPE])
     return frozenset(targets)
+
+
+def _names_a_kind(word: str) -> bool:
+    """Is the word after "no" an adjective ("no complicada") rather than a verb ("no repetir",
+    "no usar", "no se")? Infinitives in -er/-ir count as verbs even where the lemmatiser
+    misses a stem change ("repetir"/"repite")."""
+    return is_content(word) and not is_verb(word) and not fold(word).endswith(("er", "ir"))
 
 
 def polarity_conflict(claim: Clause, sentence: Clause) -> bool:
