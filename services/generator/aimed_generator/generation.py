@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import ValidationError
 
@@ -45,6 +45,9 @@ from aimed_generator.models import (
     Timings,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from aimed_generator.claim_judge import ClaimJudge
 
 Card: TypeAlias = BattleCard | DrillMCQ | DrillOpen
 SEED_SPACE = 2**31
@@ -269,11 +272,13 @@ class CardGenerator:
         limiter: SlotLimiter,
         metrics: GeneratorMetrics,
         settings: Settings,
+        claim_judge: ClaimJudge | None = None,
     ) -> None:
         self.backend = backend
         self.limiter = limiter
         self.metrics = metrics
         self.settings = settings
+        self.claim_judge = claim_judge  # optional model judge (aimed_generator.claim_judge)
 
     async def generate(self, request: CardRequest) -> CardResponse:
         try:
@@ -323,6 +328,8 @@ class CardGenerator:
                 gate_start = time.perf_counter()
                 judgement = await asyncio.to_thread(judge, completion.text, fitted.task, contexts)
                 gate_ms += (time.perf_counter() - gate_start) * 1000
+                if self.claim_judge is not None:
+                    judgement = await self.claim_judge.review_judgement(judgement, fitted.task, contexts)
                 attempts.append(_Attempt(number, seed, completion, judgement))
                 self._count_attempt(completion, judgement, retry=number > 1)
                 if judgement.valid:

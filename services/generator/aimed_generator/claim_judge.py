@@ -1,0 +1,150 @@
+"""Asking the optional judge: each claim of a card that passed the gate, one request each.
+
+`AIMED_GENERATOR_JUDGE=on` turns it on (off by default, and off with the demo model:
+a 135M model is no judge). The judge is the generator's own model server, or the one at
+`AIMED_GENERATOR_JUDGE_BASE_URL`, spoken to through the same backend client (so a down
+server, a timeout or an HTTP error arrive as the same typed errors), with its own
+timeout per claim, `AIMED_GENERATOR_JUDGE_TIMEOUT_S`. Each answer is constrained by
+`response_format: json_schema` to `{"verdict", "evidence"}` and parsed again here.
+
+What the answers mean is `aimed_contracts.judge` (pure). The first claim the judge
+cannot answer stops the review: the rest are unchecked, and the card carries a
+`judge_unavailable` issue rather than passing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from aimed_contracts.errors import ServiceError
+from aimed_contracts.grounding import GroundingIssue
+from aimed_contracts.judge import (
+    VERDICT_MAX_TOKENS,
+    ClaimVerdict,
+    JudgeFailure,
+    Outcome,
+    card_claims,
+    judge_issues,
+    judge_messages,
+    judge_sentences,
+    parse_verdict,
+    verdict_schema,
+)
+from aimed_contracts.prompts import GenerationTask
+from aimed_generator.backends import ModelBackend, make_backend
+from aimed_generator.config import Settings
+from aimed_generator.errors import ModelTimeout, ModelUnavailable
+from aimed_generator.generation import Judgement
+from aimed_generator.models import Issue
+
+# Every claim is judged with the same seed: the verdict on a claim should not depend on
+# which attempt or card it came from.
+JUDGE_SEED = 0
+
+
+@dataclass(frozen=True)
+class JudgeReview:
+    """What the judge said on one card: its issues and a summary for the grounding report."""
+
+    issues: list[GroundingIssue]
+    summary: dict[str, Any]
+
+
+class ClaimJudge:
+    def __init__(self, backend: ModelBackend) -> None:
+        self.backend = backend
+
+    async def _ask(self, messages: list[dict[str, str]], n_sentences: int) -> tuple[Outcome, float]:
+        try:
+            completion = await self.backend.complete(
+                messages,
+                schema=verdict_schema(n_sentences),
+                schema_name="aimed_judge_verdict",
+                seed=JUDGE_SEED,
+                max_tokens=VERDICT_MAX_TOKENS,
+                temperature=0.0,
+            )
+        except ModelTimeout as exc:
+            return JudgeFailure("timeout", exc.message), 0.0
+        except ModelUnavailable as exc:
+            return JudgeFailure("unreachable", exc.message), 0.0
+        except ServiceError as exc:
+            return JudgeFailure("error", exc.message), 0.0
+        except (ValueError, KeyError, TypeError) as exc:
+            # A server that is not a model server (a proxy's HTML page, another service):
+            # the backend could not read its answer as an OpenAI chat completion.
+            return JudgeFailure(
+                "invalid_answer", f"the answer is not an OpenAI chat completion ({type(exc).__name__})"
+            ), 0.0
+        model_ms = completion.generation_ms + (completion.prompt_ms or 0.0)
+        try:
+            return parse_verdict(completion.text, n_sentences), model_ms
+        except ValueError as exc:
+            return JudgeFailure("invalid_answer", str(exc)), model_ms
+
+    async def review(self, card: Mapping[str, Any], contexts: list[str], topic: str) -> JudgeReview:
+        start = time.perf_counter()
+        claims = card_claims(card)
+        sentences = await asyncio.to_thread(judge_sentences, contexts)
+        outcomes: list[Outcome] = []
+        model_ms = 0.0
+        for claim in claims:
+            outcome, ms = await self._ask(judge_messages(topic, sentences, claim), len(sentences))
+            outcomes.append(outcome)
+            model_ms += ms
+            if isinstance(outcome, JudgeFailure):
+                break
+        issues = judge_issues(claims, outcomes, sentences)
+        verdicts = [o.verdict for o in outcomes if isinstance(o, ClaimVerdict)]
+        summary = {
+            "url": self.backend.base_url,
+            "claims": len(claims),
+            "checked": len(verdicts),
+            "verdicts": {v: verdicts.count(v) for v in sorted(set(verdicts))},
+            "model_ms": round(model_ms, 2),
+            "total_ms": round((time.perf_counter() - start) * 1000, 2),
+        }
+        return JudgeReview(issues=issues, summary=summary)
+
+    async def review_judgement(
+        self, judgement: Judgement, task: GenerationTask, contexts: list[str]
+    ) -> Judgement:
+        """The gate's judgement with the judge's verdicts added; a card the gate refused
+        is not sent (its issues already name what is wrong)."""
+        if not judgement.valid or judgement.card is None:
+            return judgement
+        review = await self.review(judgement.card.model_dump(mode="json"), contexts, task.topic)
+        added = [issue.model_dump(mode="json") for issue in review.issues]
+        report = {
+            **judgement.report,
+            "valid": bool(judgement.report.get("valid")) and not added,
+            "issues": [*judgement.report.get("issues", []), *added],
+            "judge": review.summary,
+        }
+        issues = [
+            *judgement.issues,
+            *(Issue(code=i.code, field=i.field, message=i.message) for i in review.issues),
+        ]
+        return Judgement(judgement.card, report, issues)
+
+
+def make_claim_judge(client: httpx.AsyncClient, settings: Settings) -> ClaimJudge | None:
+    """The judge the settings ask for, or None when it is off."""
+    if not settings.judge:
+        return None
+    separate = settings.judge_base_url is not None
+    judge_settings = settings.model_copy(
+        update={
+            "llm_base_url": settings.judge_base_url or settings.llm_base_url,
+            "llm_backend": settings.judge_backend or settings.llm_backend,
+            "llm_model": settings.judge_model or (None if separate else settings.llm_model),
+            "request_timeout_s": settings.judge_timeout_s,
+        }
+    )
+    return ClaimJudge(make_backend(client, judge_settings))
