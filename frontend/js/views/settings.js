@@ -113,14 +113,30 @@ async function renderPreferences(section) {
   }
   const limit = h('input', { type: 'number', min: '0', max: '100', step: '1', value: settings.daily_new_limit ?? 5 });
   const timezone = h('input', { type: 'text', value: settings.timezone ?? '', autocomplete: 'off' });
+  const algorithm = h('select', {},
+    h('option', { value: 'sm2', text: 'SM-2 (clásico)' }),
+    h('option', { value: 'fsrs', text: 'FSRS-6 (se adapta a tu memoria)' }));
+  algorithm.value = settings.algorithm || 'sm2';
+  const retention = h('input', { type: 'number', min: '0.7', max: '0.99', step: '0.01', value: settings.desired_retention ?? 0.9 });
   const form = h('form', { class: 'card-form' },
     field('Temas nuevos por día', limit),
     field('Zona horaria', timezone, 'Nombre IANA, por ejemplo Europe/Madrid: marca dónde empieza cada día.'),
+    field('Algoritmo de repaso', algorithm,
+      'Cambiar no borra nada: FSRS se reconstruye con tus repasos y, si vuelves a SM-2, recuperas su último estado.'),
+    field('Retención deseada (FSRS)', retention, 'Probabilidad de recordar en cada repaso (0,70–0,99): más alta, más repasos.'),
     h('button', { type: 'submit', class: 'button button-primary', text: 'Guardar preferencias' }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await api(paths.settings, { method: 'PATCH', json: { daily_new_limit: Number(limit.value), timezone: timezone.value.trim() } });
+      await api(paths.settings, {
+        method: 'PATCH',
+        json: {
+          daily_new_limit: Number(limit.value),
+          timezone: timezone.value.trim(),
+          algorithm: algorithm.value,
+          desired_retention: Number(retention.value),
+        },
+      });
       await currentLearner({ refresh: true });
       toast('Preferencias guardadas.', { kind: 'success' });
     } catch (error) {
