@@ -48,6 +48,7 @@ from aimed_contracts.meaning import (
     freeze,
     index_clauses,
     keys,
+    option_reversed,
     placed_quantities,
     polarity_conflict,
 )
@@ -273,6 +274,21 @@ class _ContextIndex:
     def placed(self) -> list[Placed]:
         return [placed for text in self.texts for placed in placed_quantities(text, self.defined)]
 
+    def with_header(self, source: str) -> str:
+        """A list item with the sentence that introduces its list ("…alguno de los
+        siguientes:" + "• papiledema"): a bullet means nothing without its lead-in."""
+        wanted = normalise_for_match(source)
+        for i, sentence in enumerate(self.sentences):
+            if normalise_for_match(sentence) != wanted:
+                continue
+            for previous in reversed(self.sentences[:i]):
+                if previous.rstrip().endswith(":"):
+                    return previous + " " + source
+                if not _BULLET.match(previous):
+                    break
+            break
+        return source
+
     def closest_sentence(self, text: str) -> str | None:
         claim_keys = keys(text, self.defined, units=True)
         best, shared = None, 0
@@ -333,6 +349,8 @@ def _claims(data: Mapping[str, Any]) -> Iterator[_Claim]:
 def _index(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
+
+_BULLET = re.compile(r"\s*[•·*\-–—▪◦]")
 
 # A level-2 prompt may be an instruction: its first word is a verb ("Describe", "Enumera",
 # "Justifique", "Indica"), which simplemma lemmatises to an infinitive.
@@ -458,6 +476,13 @@ class _Gate:
         if not claim_keys:
             return
         source_keys = keys(source, self.context.defined)
+        # A list item is read with its lead-in, provided the item itself says part of the claim.
+        if not claim_keys.isdisjoint(source_keys) and not any(
+            coverage(k, source_keys) >= _CITED_MIN_COVERAGE
+            for k in (keys(p, self.context.defined) for p in clauses(claim.text))
+            if len(k) >= 2
+        ):
+            source_keys = keys(self.context.with_header(source), self.context.defined)
         # A claim may join its cited sentence with another one: the citation holds when
         # one clause of the claim is mostly the cited sentence's.
         parts = [k for k in (keys(p, self.context.defined) for p in clauses(claim.text)) if len(k) >= 2]
@@ -569,13 +594,13 @@ class _Gate:
 
     def _option_support(self, option: str, sources: list[str], candidates: list[Clause]) -> float:
         """Share of the option's content the best source covers; 0 if a source reverses it."""
-        option_keys = keys(option, self.context.defined) - self.context.topic_keys
+        # The topic's words count here: every option may use them, and a short key may be
+        # little else ("Mantenerlo durante la crisis").
+        option_keys = keys(option, self.context.defined)
         if not option_keys:
             return 0.0
-        for part in index_clauses([option], self.context.defined):
-            aligned, shared = best_clause(part.keys, candidates)
-            if aligned is not None and shared >= _ALIGN_MIN_SHARED and polarity_conflict(part, aligned):
-                return 0.0
+        if any(option_reversed(part, candidates) for part in index_clauses([option], self.context.defined)):
+            return 0.0
         return max(coverage(option_keys, keys(source, self.context.defined)) for source in sources)
 
     # -- item writing ----------------------------------------------------------------

@@ -113,6 +113,20 @@ def polarity_conflict(claim: Clause, sentence: Clause) -> bool:
     return stated >= max(1, math.ceil(len(negated.negated) * 2 / 3))
 
 
+def option_reversed(option: Clause, candidates: Iterable[Clause]) -> bool:
+    """Is an MCQ option (a short phrase) reversed by a source clause: exactly one of the two
+    is negated and the other states something it negates? Options are too short for the
+    two-thirds rule and often carry a time limit ("hasta que se resuelva"), so neither
+    applies here."""
+    for clause in candidates:
+        if clause.restricted or bool(option.negated) == bool(clause.negated):
+            continue
+        negated, affirmed = (option, clause) if option.negated else (clause, option)
+        if not negated.negated.isdisjoint(affirmed.keys):
+            return True
+    return False
+
+
 def clauses(text: str) -> list[str]:
     """A sentence cut at clause boundaries (punctuation that is not a decimal mark, "pero"…)."""
     return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
