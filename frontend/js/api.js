@@ -28,6 +28,7 @@ export const paths = {
   exportAnki: '/export/anki',
   exportBackup: '/export/backup',
   importBackup: '/import/backup',
+  importTemario: '/import/temario',
 };
 
 export class ApiError extends Error {

@@ -120,10 +120,10 @@ def check_report(report: dict, dry_run: bool) -> None:
     assert report["angles_imported"] == 2
     skipped = {(r["table"], r["row"]): (r["column"], r["reason"]) for r in report["rows_skipped"]}
     assert set(skipped) == {("topics", 3), ("topics", 4), ("topics", 6), ("angles", 3)}
-    assert skipped[("topics", 3)] == ("tema", "tema is empty")
+    assert skipped[("topics", 3)] == ("tema", "tema está vacío")
     assert skipped[("topics", 4)][0] == "fecha_asignada" and "ayer" in skipped[("topics", 4)][1]
-    assert "already exists" in skipped[("topics", 6)][1]
-    assert skipped[("angles", 3)][0] == "topic_id" and "not an imported topic" in skipped[("angles", 3)][1]
+    assert "ya existe en el módulo" in skipped[("topics", 6)][1]
+    assert skipped[("angles", 3)][0] == "topic_id" and "no es un tema importado" in skipped[("angles", 3)][1]
     assert [t["title"] for t in report["topics"]] == [
         "Fibrilación auricular",
         "Insuficiencia cardiaca",

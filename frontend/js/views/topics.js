@@ -35,7 +35,7 @@ class TopicsView {
       this.calendarEl,
       h('section', { class: 'forms', 'aria-labelledby': 'anadir-titulo' },
         h('h2', { id: 'anadir-titulo', text: 'Añadir' }),
-        h('div', { class: 'form-grid' }, this.topicForm(), this.importForm(), this.contextForm())),
+        h('div', { class: 'form-grid' }, this.topicForm(), this.importForm(), this.temarioForm(), this.contextForm())),
     );
     await this.reload();
   }
@@ -272,6 +272,65 @@ class TopicsView {
     return form;
   }
 
+  // The learner's own temario.db (SQLite): a preview of what would be imported first, then
+  // the import itself, which stores exactly what the preview showed.
+  temarioForm() {
+    const file = h('input', { type: 'file', accept: '.db,.sqlite,.sqlite3,application/vnd.sqlite3,application/x-sqlite3' });
+    const report = h('div', { class: 'import-report temario-report', 'aria-live': 'polite' });
+    const previewButton = h('button', { type: 'submit', class: 'button', text: 'Vista previa' });
+    const form = h('form', { class: 'card-form temario-form', 'aria-labelledby': 'form-temario' },
+      h('h3', { id: 'form-temario', text: 'Importar temario.db' }),
+      field('Archivo temario.db (SQLite)', file,
+        'Tu base de datos del plan original (tabla topics o temas; sub-nodos opcionales). Conserva el estado de repaso (EF, intervalo, próxima revisión). Máximo 50 MiB. Primero verás qué se importará; nada se guarda hasta que confirmes.'),
+      previewButton,
+      report);
+    const upload = (dryRun) => {
+      const body = new FormData();
+      body.append('file', file.files[0], file.files[0].name);
+      return api(`${paths.importTemario}?dry_run=${dryRun ? 'true' : 'false'}`, { method: 'POST', body });
+    };
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clear(report);
+      if (!file.files.length) {
+        report.append(h('p', { class: 'error', text: 'Elige tu archivo temario.db.' }));
+        return;
+      }
+      previewButton.disabled = true;
+      let preview;
+      try {
+        preview = await upload(true);
+      } catch (error) {
+        report.append(h('p', { class: 'error', text: `No se pudo leer el archivo: ${error.message}` }));
+        return;
+      } finally {
+        previewButton.disabled = false;
+      }
+      const confirm = h('button', {
+        type: 'button', class: 'button button-primary', disabled: preview.topics_imported === 0,
+        text: `Importar ${pluralize(preview.topics_imported, 'tema', 'temas')}`,
+      });
+      const cancel = h('button', { type: 'button', class: 'link-button', text: 'Cancelar', onclick: () => clear(report) });
+      confirm.addEventListener('click', async () => {
+        confirm.disabled = true;
+        try {
+          const result = await upload(false);
+          form.reset();
+          await this.reload();
+          clear(report).append(h('p', { class: 'success', text:
+            `Importados ${pluralize(result.topics_imported, 'tema', 'temas')} y ${pluralize(result.angles_imported, 'sub-nodo', 'sub-nodos')}.` }));
+          announce('Temario importado.');
+        } catch (error) {
+          confirm.disabled = false;
+          report.append(h('p', { class: 'error', text: `No se importó nada: ${error.message}` }));
+        }
+      });
+      report.append(...temarioPreview(preview), h('div', { class: 'actions' }, confirm, cancel));
+      focusElement(report.querySelector('h4'));
+    });
+    return form;
+  }
+
   contextForm() {
     this.contextTopic = h('select', { required: true });
     const label = h('input', { type: 'text', maxlength: '300', autocomplete: 'off' });
@@ -330,6 +389,38 @@ class TopicsView {
     this.contextTopic.value = String(topic.id);
     focusElement(this.contextTopic);
   }
+}
+
+const PREVIEW_TOPICS = 50;
+
+function temarioPreview(preview) {
+  const topics = preview.topics || [];
+  const skipped = preview.rows_skipped || [];
+  const unmapped = Object.entries(preview.unmapped_columns || {}).filter(([, columns]) => columns.length);
+  const parts = [
+    h('h4', { tabindex: '-1', text: 'Vista previa (aún no se ha guardado nada)' }),
+    h('p', { text: `Se importarán ${pluralize(preview.topics_imported, 'tema', 'temas')} y ${pluralize(preview.angles_imported, 'sub-nodo', 'sub-nodos')}; ${pluralize(skipped.length, 'fila se omitirá', 'filas se omitirán')}.` }),
+  ];
+  if (topics.length) {
+    parts.push(h('div', { class: 'table-wrap' }, h('table', { class: 'temario-topics' },
+      h('caption', { text: topics.length > PREVIEW_TOPICS ? `Temas (los primeros ${PREVIEW_TOPICS} de ${topics.length})` : 'Temas' }),
+      h('thead', {}, h('tr', {}, ['Tema', 'Módulo', 'Asignado', 'Nivel', 'Próximo repaso'].map((t) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, topics.slice(0, PREVIEW_TOPICS).map((t) => h('tr', {},
+        h('th', { scope: 'row', text: t.title }), h('td', { text: t.modulo }), h('td', { text: formatDate(t.date_assigned) }),
+        h('td', { text: `Nivel ${t.level}` }), h('td', { text: t.due_at ? formatDateTime(t.due_at) : 'Nuevo' })))))));
+  }
+  if (skipped.length) {
+    parts.push(h('div', { class: 'table-wrap' }, h('table', { class: 'row-errors temario-skipped' },
+      h('caption', { text: 'Filas que no se importarán' }),
+      h('thead', {}, h('tr', {}, ['Tabla', 'Fila', 'Columna', 'Motivo'].map((t) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, skipped.map((r) => h('tr', {},
+        h('td', { text: r.table }), h('td', { text: String(r.row) }), h('td', { text: r.column || '—' }), h('td', { text: r.reason })))))));
+  }
+  if (unmapped.length) {
+    parts.push(h('p', { text: `Columnas que no se importan: ${unmapped.map(([table, columns]) => `${table}: ${columns.join(', ')}`).join('; ')}.` }));
+  }
+  for (const note of preview.notes || []) parts.push(h('p', { class: 'note', text: note }));
+  return parts;
 }
 
 function contextBlock(context) {

@@ -5,7 +5,8 @@ page by page first (`PRAGMA quick_check`), and read under a time budget. Any tab
 SQLite allows is read (rowid or `WITHOUT ROWID` tables, views, odd names). Columns are mapped
 by name (see columns.py); every value is checked (finite numbers in range, dates between
 1900 and 2199); a row with a value that cannot be used is skipped and reported with its table,
-row number, column and reason, as is every column or table that cannot be mapped.
+row number, column and reason, as is every column or table that cannot be mapped. The UI
+shows those reasons and notes to the learner as they are, so they are written in Spanish.
 
 All or nothing: the previewed rows are stored in one transaction, or nothing is; a dry run
 writes nothing and reports exactly what the import would do.
@@ -96,30 +97,30 @@ def _text(row: _Row, name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):
-        raise RowProblem(f"{row.column(name)} is binary data or not UTF-8 text", row.column(name))
+        raise RowProblem(f"{row.column(name)} es binario o no es texto UTF-8", row.column(name))
     if isinstance(value, float) and not math.isfinite(value):
-        raise RowProblem(f"{row.column(name)} is {value}, not text", row.column(name))
+        raise RowProblem(f"{row.column(name)} es {value}, no un texto", row.column(name))
     return str(value).strip()
 
 
 def _number(row: _Row, name: str, *, minimum: float, maximum: float, integer: bool) -> Any:
     value, column = row.values[name], row.column(name)
     if isinstance(value, bytes):
-        raise RowProblem(f"{column} is binary data (a BLOB), not a number", column)
+        raise RowProblem(f"{column} es binario (BLOB), no un número", column)
     try:
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
-        raise RowProblem(f"{column} '{value}' is not a number", column) from None
+        raise RowProblem(f"{column} '{value}' no es un número", column) from None
     if not math.isfinite(number):
-        raise RowProblem(f"{column} '{value}' is not a finite number", column)
+        raise RowProblem(f"{column} '{value}' no es un número finito", column)
     if not minimum <= number <= maximum:
-        raise RowProblem(f"{column} {value} is outside {minimum:g}…{maximum:g}", column)
+        raise RowProblem(f"{column} {value} está fuera de {minimum:g}…{maximum:g}", column)
     return round(number) if integer else number
 
 
 def _in_range(moment: datetime, column: str, value: Any) -> datetime:
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise RowProblem(f"{column} '{value}' is outside the years {FIRST_YEAR}–{LAST_YEAR}", column)
+        raise RowProblem(f"{column} '{value}' está fuera de los años {FIRST_YEAR}–{LAST_YEAR}", column)
     return moment
 
 
@@ -132,10 +133,10 @@ def _moment(row: _Row, name: str, learner: Learner) -> datetime:
     zone = repository.zone_of(learner)
     try:
         if isinstance(value, bytes):
-            raise RowProblem(f"{column} is binary data (a BLOB), not a date", column)
+            raise RowProblem(f"{column} es binario (BLOB), no una fecha", column)
         if isinstance(value, (int, float)):
             if not math.isfinite(value):
-                raise RowProblem(f"{column} '{value}' is not a date", column)
+                raise RowProblem(f"{column} '{value}' no es una fecha", column)
             return _in_range(datetime.fromtimestamp(float(value), UTC), column, value)
         text = str(value).strip()
         for fmt in ("%d/%m/%Y", "%d-%m-%Y"):
@@ -147,7 +148,7 @@ def _moment(row: _Row, name: str, learner: Learner) -> datetime:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise RowProblem(f"{column} '{value}' is not a date (use YYYY-MM-DD)", column) from None
+            raise RowProblem(f"{column} '{value}' no es una fecha (usa AAAA-MM-DD)", column) from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=zone)
         return _in_range(parsed.astimezone(UTC), column, value)
@@ -155,7 +156,7 @@ def _moment(row: _Row, name: str, learner: Learner) -> datetime:
         if isinstance(exc, RowProblem):
             raise
         raise RowProblem(
-            f"{column} '{value}' is outside the years {FIRST_YEAR}–{LAST_YEAR}", column
+            f"{column} '{value}' está fuera de los años {FIRST_YEAR}–{LAST_YEAR}", column
         ) from None
 
 
@@ -254,7 +255,7 @@ def _plan(
         raise _invalid(f"The file has no topics table (looked for {list(TOPIC_TABLES)}; found {tables}).")
     for other in tables:
         if other not in (topic_table, angle_table):
-            plan.notes.append(f"table '{other}' was not imported (not a topics or angles table)")
+            plan.notes.append(f"la tabla '{other}' no se importa (no es de temas ni de sub-nodos)")
 
     names, raw_rows = _read(conn, topic_table, MAX_ROWS)
     mapping, unmapped, id_column = _map(names, TOPIC_ALIASES)
@@ -269,25 +270,25 @@ def _plan(
         for m, t in session.exec(select(Topic.modulo, Topic.title).where(Topic.learner_id == learner.id))
     }
     if "modulo" not in mapping.values():
-        plan.notes.append("no modulo column: topics were put in modulo 'General'")
+        plan.notes.append("no hay columna de módulo: los temas van al módulo 'General'")
     id_index = names.index(id_column) if id_column else None
     for number, (raw, row) in enumerate(zip(raw_rows, _rows(names, raw_rows, mapping), strict=True), start=1):
         source_id = raw[id_index] if id_index is not None else number
         try:
             title = _text(row, "title")
             if not title:
-                raise RowProblem(f"{row.column('title')} is empty", row.column("title"))
+                raise RowProblem(f"{row.column('title')} está vacío", row.column("title"))
             if len(title) > TITLE_MAX:
                 raise RowProblem(
-                    f"{row.column('title')} is longer than {TITLE_MAX} characters", row.column("title")
+                    f"{row.column('title')} tiene más de {TITLE_MAX} caracteres", row.column("title")
                 )
             modulo = _text(row, "modulo") or "General"
             if len(modulo) > MODULO_MAX:
                 raise RowProblem(
-                    f"{row.column('modulo')} is longer than {MODULO_MAX} characters", row.column("modulo")
+                    f"{row.column('modulo')} tiene más de {MODULO_MAX} caracteres", row.column("modulo")
                 )
             if (modulo.casefold(), title.casefold()) in existing:
-                raise RowProblem(f"topic '{title}' already exists in modulo '{modulo}'", row.column("title"))
+                raise RowProblem(f"el tema '{title}' ya existe en el módulo '{modulo}'", row.column("title"))
             priority = 3
             if row.present("priority"):
                 word = row.values["priority"]
@@ -298,8 +299,8 @@ def _plan(
             status_word = (_text(row, "status") or "active").lower()
             if status_word not in STATUS_WORDS:
                 raise RowProblem(
-                    f"{row.column('status')} '{row.values['status']}' is unknown "
-                    f"(use {sorted(STATUS_WORDS)})",
+                    f"{row.column('status')} '{row.values['status']}' no es un estado conocido "
+                    f"(usa {sorted(STATUS_WORDS)})",
                     row.column("status"),
                 )
             assigned = (
@@ -363,22 +364,22 @@ def _plan_angles(
         try:
             ref = str(_json_safe(row.values.get("topic_ref"))) if row.present("topic_ref") else ""
             if ref not in known:
-                raise RowProblem(f"topic reference '{ref}' is not an imported topic", row.column("topic_ref"))
+                raise RowProblem(f"la referencia '{ref}' no es un tema importado", row.column("topic_ref"))
             perspective = _text(row, "perspective")
             if not perspective:
-                raise RowProblem(f"{row.column('perspective')} is empty", row.column("perspective"))
+                raise RowProblem(f"{row.column('perspective')} está vacío", row.column("perspective"))
             if len(perspective) > PERSPECTIVE_MAX:
                 raise RowProblem(
-                    f"{row.column('perspective')} is longer than {PERSPECTIVE_MAX} characters",
+                    f"{row.column('perspective')} tiene más de {PERSPECTIVE_MAX} caracteres",
                     row.column("perspective"),
                 )
             taken = used.setdefault(ref, set())
             if perspective.casefold() in taken:
                 raise RowProblem(
-                    f"perspective '{perspective}' repeats for this topic", row.column("perspective")
+                    f"la perspectiva '{perspective}' se repite en este tema", row.column("perspective")
                 )
             if len(taken) >= 25:
-                raise RowProblem("a topic can have at most 25 angles (Sub-nodo B…Z)")
+                raise RowProblem("un tema admite como máximo 25 sub-nodos (Sub-nodo B…Z)")
             state = _srs_state(row, ItemKind.ANGLE, learner, settings, now)
             mastered = _text(row, "status").lower() in ("mastered", "dominado")
         except RowProblem as problem:
