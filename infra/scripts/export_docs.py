@@ -19,6 +19,8 @@ from aimed_contracts.schema import schema_document
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("scheduler", "generator", "gateway")
+# aimed-mcp has settings but no OpenAPI document (it speaks MCP, not REST).
+CONFIGURED = (*SERVICES, "mcp")
 
 
 def openapi(service: str) -> str:
@@ -63,7 +65,7 @@ def configuration() -> str:
         "read too). Where two names are listed, either works.",
         "",
     ]
-    for service in SERVICES:
+    for service in CONFIGURED:
         cls = settings_class(service)
         lines += [f"## {service}", "", "| variable | default | meaning |", "|---|---|---|"]
         for name, field in cls.model_fields.items():

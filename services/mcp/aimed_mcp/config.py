@@ -11,17 +11,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AIMED_MCP_", extra="ignore", populate_by_name=True)
 
-    # The public API, as a browser reaches it: the proxy of `make run` (or the gateway itself).
-    api_url: str = "http://127.0.0.1:8080"
-    # stdio: the learner's token (the one `make run` prints). Over HTTP each request brings its
-    # own `Authorization: Bearer` header instead, and this is ignored.
-    token: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("AIMED_MCP_TOKEN", "AIMED_TOKEN")
+    api_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The public API: the proxy of `make run`, or the gateway itself.",
     )
-    timeout_s: float = Field(default=30.0, gt=0)
-    # Streamable HTTP (`aimed-mcp http`): where it listens; the proxy forwards /mcp to it.
-    host: str = "127.0.0.1"
-    port: int = Field(default=8004, ge=1, le=65535)
+    token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AIMED_MCP_TOKEN", "AIMED_TOKEN"),
+        description="stdio: the learner's token. Over HTTP each request sends its own bearer token instead.",
+    )
+    timeout_s: float = Field(default=30.0, gt=0, description="Seconds to wait for the API on each call.")
+    host: str = Field(default="127.0.0.1", description="`aimed-mcp http`: the address it listens on.")
+    port: int = Field(
+        default=8004, ge=1, le=65535, description="`aimed-mcp http`: its port (the proxy serves it at /mcp)."
+    )
 
 
 @lru_cache
