@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -51,6 +52,7 @@ from aimed_contracts.meaning import (
     option_reversed,
     placed_quantities,
     polarity_conflict,
+    route_keys,
 )
 from aimed_contracts.quantities import Quantity, QuantityIndex, fold, quantities
 from aimed_contracts.sentences import split_sentences
@@ -273,6 +275,13 @@ class _ContextIndex:
     @cached_property
     def placed(self) -> list[Placed]:
         return [placed for text in self.texts for placed in placed_quantities(text, self.defined)]
+
+    @cached_property
+    def common_entity_keys(self) -> frozenset[str]:
+        """Words next to many of the context's numbers, and routes ("iv"): they name no entity."""
+        counts = Counter(k for placed in set(self.placed) for k in placed.terms | placed.others)
+        limit = max(2, len(self.placed) // 4)
+        return frozenset(k for k, n in counts.items() if n > limit) | route_keys()
 
     def with_header(self, source: str) -> str:
         """A list item with the sentence that introduces its list ("…alguno de los
@@ -544,11 +553,12 @@ class _Gate:
             same_unit = [p for p in placed_context if p.quantity.unit == quantity.unit]
             own = [p for p in same_unit if _same(p.quantity, quantity)]
             # Only a value whose own places name their entity can be said to have moved.
+            common = self.context.common_entity_keys
             if (
-                not placed.terms
+                not placed.terms - common
                 or not own
-                or any(placed.shared_weight(p) for p in own)
-                or not all(p.terms for p in own)
+                or any(placed.shared_weight(p, common) for p in own)
+                or not all(p.terms - common for p in own)
             ):
                 continue
             # The value's own places share nothing with the claim's entity; is the entity

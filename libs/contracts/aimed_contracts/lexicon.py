@@ -143,7 +143,9 @@ def forms(word: str) -> frozenset[str]:
 def _fusion(form: str) -> str:
     # -fundir / -fusión (transfunde ~ transfusión, perfunde ~ perfusión, infundir ~ infusión)
     # and -nder / -nsión (suspende ~ suspensión, extender ~ extensión).
-    return form.replace("fund", "fus").replace("nd", "ns")
+    if form.endswith("fund"):
+        return form[:-4] + "fus"
+    return form[:-2] + "ns" if form.endswith("nd") else form
 
 
 @lru_cache(maxsize=65536)

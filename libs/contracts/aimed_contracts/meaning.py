@@ -209,6 +209,15 @@ def best_clause(claim_keys: frozenset[str], candidates: Iterable[Clause]) -> tup
     return best, best_score[0]
 
 
+# How a drug is given is not what it is: a route next to a number names no entity.
+_ROUTES = ("iv", "ev", "vo", "sc", "im", "intravenoso", "endovenoso", "oral", "subcutáneo", "intramuscular")
+
+
+@lru_cache(maxsize=1)
+def route_keys() -> frozenset[str]:
+    return frozenset(key(word) for word in _ROUTES)
+
+
 @dataclass(frozen=True)
 class Placed:
     """A quantity with the words around it (its entity): keys of terms and of other content words."""
@@ -217,9 +226,9 @@ class Placed:
     terms: frozenset[str]
     others: frozenset[str]
 
-    def shared_weight(self, other: Placed) -> int:
+    def shared_weight(self, other: Placed, ignore: frozenset[str] = frozenset()) -> int:
         """How strongly two entities agree: a shared term counts 2, another shared word 1."""
-        return 2 * len(self.terms & other.terms) + len(self.others & other.others)
+        return 2 * len((self.terms & other.terms) - ignore) + len((self.others & other.others) - ignore)
 
 
 @lru_cache(maxsize=4096)
@@ -240,8 +249,15 @@ def placed_quantities(text: str, defined: Defined = ()) -> tuple[Placed, ...]:
         first, last = found[group[0]], found[group[-1]]
         start = found[group[0] - 1].end if group[0] else 0
         end = found[group[-1] + 1].start if group[-1] + 1 < len(found) else len(normalised)
-        before = _clause_tail(normalised[start : first.start])
-        after = _clause_head(normalised[last.end : end])
+        # Words between two numbers belong to the nearer one: the gap is cut at its last
+        # comma or semicolon ("100 mg iv en bolo, seguida de 50 mg"), else in half. A table
+        # cell is no cut: the row's label is the entity ("Dopamina | 5–20 mcg/kg/min").
+        before = _clause_tail(
+            _gap_right(normalised[start : first.start]) if group[0] else normalised[: first.start]
+        )
+        after = _clause_head(
+            _gap_left(normalised[last.end : end]) if end < len(normalised) else normalised[last.end :]
+        )
         terms: set[str] = set()
         others: set[str] = set()
         nearby = list(reversed(_content(before)))[:_ENTITY_BEFORE] + _content(after)[:_ENTITY_AFTER]
@@ -252,6 +268,30 @@ def placed_quantities(text: str, defined: Defined = ()) -> tuple[Placed, ...]:
         entity_terms, entity_others = frozenset(terms), frozenset(others - terms)
         result.extend(Placed(found[i], entity_terms, entity_others) for i in group)
     return tuple(result)
+
+
+_GAP_CUT = re.compile(r",|;")
+
+
+def _gap_cut(gap: str) -> int:
+    cuts = list(_GAP_CUT.finditer(gap))
+    if cuts:
+        return cuts[-1].end()
+    spaces = [m.start() for m in re.finditer(r"\s", gap)]
+    return spaces[len(spaces) // 2] if spaces else len(gap)
+
+
+def _gap_right(gap: str) -> str:
+    if _ENTITY_BREAK.search(gap):
+        return _clause_tail(gap)
+    return gap[_gap_cut(gap) :]
+
+
+def _gap_left(gap: str) -> str:
+    if _ENTITY_BREAK.search(gap):
+        return _clause_head(gap)
+    cuts = list(_GAP_CUT.finditer(gap))
+    return gap[: cuts[0].start()] if cuts else gap[: _gap_cut(gap)]
 
 
 def _content(text: str) -> list[str]:

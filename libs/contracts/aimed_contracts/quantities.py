@@ -172,7 +172,8 @@ _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _HEADER_UNIT = re.compile(r"\(\s*([^\W\d_][^\s()]*)\s*\)")
 _NUMBER = re.compile(r"(?<![\w.,])(?:[1-9]\d{0,2}(?:\.\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)")
 # A unit starts with a letter, and so does each "/" segment: "mL/min/1,73 m²" is mL/min, then 1,73 m².
-_UNIT = re.compile(r"\s?(%|[°º]\s?[cC]\b|mm\s?Hg\b|[^\W\d_][^\W_]*(?:/[^\W\d_][^\W_]*)*)")
+# A count per volume is written with its "/" first: "500/µL", "150.000/mm3".
+_UNIT = re.compile(r"\s?(%|[°º]\s?[cC]\b|mm\s?Hg\b|/?[^\W\d_][^\W_]*(?:/[^\W\d_][^\W_]*)*)")
 _ORDINAL = re.compile(r"\.?\s?[ªº°](?!\s?[cC]\b)|\.?[ªº]")
 # Between the numbers of a range ("15-20", "35 a <70", "entre 2 y 3") or of a blood
 # pressure ("82/50 mmHg"): the first number takes the second's unit.
@@ -211,6 +212,8 @@ def _value(number: str) -> str:
 def _unit(raw: str, glued: bool) -> str | None:
     compact = raw.replace("º", "°").replace(" ", "")
     segments = fold(compact).split("/")
+    if compact.startswith("/"):  # a count per volume: "/µL", "/mm3"
+        return "/" + "/".join(_UNIT_ALIASES.get(segment, segment) for segment in segments[1:])
     if segments[-1] not in _UNIT_ALIASES and segments[-1].rstrip("0123456789") in _UNIT_ALIASES:
         segments[-1] = segments[-1].rstrip("0123456789")  # "3 mg24": a citation glued to the unit
     if segments[0] not in _UNIT_ALIASES or (segments[0] in _GLUED_ONLY and not glued):
