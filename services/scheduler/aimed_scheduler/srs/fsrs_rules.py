@@ -171,8 +171,10 @@ def rebuild(state: SrsState, history: Sequence[tuple[Grade, datetime]], settings
         card, _ = scheduler.review_card(card, _RATING[grade], require_utc(reviewed_at, f"history[{index}]"))
     assert card.last_review is not None
     keeps_off_calendar = state.item_kind is ItemKind.ANGLE and state.mastered
+    # Whole minutes, as `review` schedules them: the replay lands on the same due date.
+    interval = _minutes_between(card.last_review, card.due)
     return _with_memory(state, card).evolve(
-        interval_minutes=_minutes_between(card.last_review, card.due),
-        due_at=None if keeps_off_calendar else card.due,
+        interval_minutes=interval,
+        due_at=None if keeps_off_calendar else card.last_review + timedelta(minutes=interval),
         level=level_for(card.stability, card.difficulty, settings),
     )
