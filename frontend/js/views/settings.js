@@ -179,9 +179,14 @@ function renderData(section) {
       toast(`No se restauró nada: ${error.message}`, { kind: 'error', timeoutMs: 0 });
     }
   });
+  // Cards the grounding gate refused stay out of Anki unless asked for, then tagged no_verificada.
+  const flagged = h('input', { type: 'checkbox' });
+  const ankiPath = () => (flagged.checked ? `${paths.exportAnki}?include_flagged=true` : paths.exportAnki);
   section.append(
+    field('Incluir en Anki las tarjetas no verificadas', flagged,
+      'Las que no pasaron la comprobación de fuentes: llevan la etiqueta no_verificada y los problemas en el reverso.'),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'button', onclick: () => download(paths.exportAnki, `aimed-${stamp}.apkg`), text: 'Exportar a Anki (.apkg)' }),
+      h('button', { type: 'button', class: 'button', onclick: () => download(ankiPath(), `aimed-${stamp}.apkg`), text: 'Exportar a Anki (.apkg)' }),
       h('button', { type: 'button', class: 'button', onclick: () => download(paths.exportBackup, `aimed-copia-${stamp}.json`), text: 'Descargar copia completa (JSON)' })),
     form);
 }

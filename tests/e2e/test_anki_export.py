@@ -1,0 +1,54 @@
+"""The Anki export from the settings view, read back with Anki's own library: a card the
+grounding gate refused stays out unless the learner ticks the box, then it is marked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import RunningStack, gold_cards, sign_in
+from tests.gateway.test_exports import GATE_REFUSAL, _import_into_anki
+
+pytestmark = [pytest.mark.browser, pytest.mark.llama]
+
+
+def test_export_leaves_out_unverified_cards_unless_asked(
+    e2e_stack: RunningStack, browser_page: Any, tmp_path: Path
+) -> None:
+    page = browser_page
+    learner = e2e_stack.new_learner("e2e-anki")
+    title, _context, cards = gold_cards(1)
+    created = httpx.post(
+        learner.proxy_url + "/api/v1/topics",
+        json={"title": title, "modulo": "Neumología", "priority": 1},
+        headers=learner.headers(),
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    topic_id = created.json()["id"]
+    learner.store_card(topic_id, cards["battlecard"])
+    learner.store_card(topic_id, cards["drill_mcq"], grounding_report=GATE_REFUSAL)
+
+    sign_in(page, learner)
+    page.get_by_role("navigation").get_by_role("link", name="Ajustes").click()
+    export = page.get_by_role("button", name="Exportar a Anki (.apkg)")
+
+    def download(folder: str) -> list[Any]:
+        with page.expect_download() as info:
+            export.click()
+        path = tmp_path / f"{folder}.apkg"
+        info.value.save_as(path)
+        return _import_into_anki(path.read_bytes(), tmp_path / folder)
+
+    checked_only = download("por-defecto")
+    assert len(checked_only) == 1 and "no_verificada" not in checked_only[0].tags
+
+    page.get_by_label("Incluir en Anki las tarjetas no verificadas").check()
+    everything = download("con-no-verificadas")
+    assert len(everything) == 2
+    marked = [note for note in everything if "no_verificada" in note.tags]
+    assert len(marked) == 1 and "No verificada" in marked[0].back
+    assert page.problems == []  # type: ignore[attr-defined]
