@@ -10,7 +10,8 @@ Runs `check_card(card, context, topic=topic)` on every case of bench/grounding_c
   catch that says nothing about the fault);
 - the gate's cost per card: p50 and p99 over every card in corpus order, each context
   new to the process's cache on its first card (the generator's case), and again with
-  every context already seen (target p99 < 5 ms). Loading the language resources
+  every context already seen, and as the best of 5 rounds per card (the machine is
+  shared; target p99 < 5 ms). Loading the language resources
   (wordfreq, simplemma, pySBD) happens once per process and is reported apart.
 
 `--verbose` prints the issues of every wrongly judged case.
@@ -109,6 +110,10 @@ def main() -> None:
             reports[case.id], ms = _time_card(case, context)
             cold.append(ms)
     warm = [_time_card(case, context)[1] for context in contexts for case in context.cases]
+    # The machine is shared: the best of 5 rounds per card is the gate's own cost.
+    best = [
+        min(_time_card(case, context)[1] for _ in range(5)) for context in contexts for case in context.cases
+    ]
 
     faithful_by_kind: dict[str, list[bool]] = defaultdict(list)
     faithful_ok: dict[str, bool] = {}
@@ -168,6 +173,7 @@ def main() -> None:
     print(f"\nGate cost per card (language resources loaded once: {load_ms:.0f} ms):")
     print(f"  corpus order, each context new on its first card: {_quantiles(cold)}")
     print(f"  every context seen before:                         {_quantiles(warm)}")
+    print(f"  every context seen before, best of 5 per card:     {_quantiles(best)}")
     p99_cold = statistics.quantiles(sorted(cold), n=100, method="inclusive")[98]
     print(
         f"  target p99 < {TARGET_P99_MS:.0f} ms (corpus order): "

@@ -226,7 +226,11 @@ def designated_names(text: str) -> set[str]:
     """Names made of a word and a capital letter ("vitamina D"): the letter makes a different
     drug or finding of an ordinary word, so the pair is a term ("vitamina K" does not support
     "vitamina D"). Folded as "<word's key> <letter>"."""
-    return {f"{key(word)} {letter}" for word, letter in _DESIGNATED.findall(text) if not word.isupper()}
+    return {
+        f"{key(word)} {letter}"
+        for word, letter in _DESIGNATED.findall(text)
+        if not word.isupper() and is_content(word) and not is_verb(word)  # not "con K", "tiene K"
+    }
 
 
 def defined_abbreviations(text: str) -> list[tuple[str, str]]:
