@@ -73,6 +73,17 @@ class _Line:
     is_table: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What one page gives: its words (with font and size) and its ruled tables (box, rows)."""
+
+    number: int
+    width: float
+    height: float
+    words: list[dict[str, Any]]
+    tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]]
+
+
 @dataclass(slots=True)
 class _Draft:
     title: str
@@ -109,12 +120,12 @@ def _in_margin(row: list[dict[str, Any]], height: float) -> bool:
     return top < height * MARGIN_SHARE or bottom > height * (1 - MARGIN_SHARE)
 
 
-def _repeated_margin_keys(pages: list[tuple[list[dict[str, Any]], float]]) -> set[str]:
+def _repeated_margin_keys(pages: list[_Page]) -> set[str]:
     if len(pages) < 2:
         return set()
     seen: Counter[str] = Counter()
-    for words, height in pages:
-        seen.update({_margin_key(row) for row in _rows(words) if _in_margin(row, height)})
+    for page in pages:
+        seen.update({_margin_key(row) for row in _rows(page.words) if _in_margin(row, page.height)})
     needed = max(2, math.ceil(len(pages) / 2))
     return {key for key, count in seen.items() if count >= needed and key}
 
@@ -172,37 +183,31 @@ def _line(page: int, block: int, row: list[dict[str, Any]]) -> _Line:
     )
 
 
-def _table_line(page: int, block: int, table: Any) -> _Line | None:
-    rows = [" | ".join(_clean(cell or "") for cell in row) for row in table.extract()]
+def _table_line(
+    page: int, block: int, bbox: tuple[float, float, float, float], cells: list[list[str | None]]
+) -> _Line | None:
+    rows = [" | ".join(_clean(cell or "") for cell in row) for row in cells]
     text = "\n".join(row for row in rows if row.strip(" |"))
     if not text:
         return None
     return _Line(
-        page=page,
-        block=block,
-        top=table.bbox[1],
-        bottom=table.bbox[3],
-        text=text,
-        size=0,
-        bold=False,
-        is_table=True,
+        page=page, block=block, top=bbox[1], bottom=bbox[3], text=text, size=0, bold=False, is_table=True
     )
 
 
-def _page_lines(page_number: int, page: Any, drop: set[str]) -> tuple[list[_Line], list[str]]:
-    words = page.extract_words(extra_attrs=["size", "fontname"])
+def _page_lines(page: _Page, drop: set[str]) -> tuple[list[_Line], list[str]]:
+    page_number = page.number
     dropped: list[str] = []
     kept: list[dict[str, Any]] = []
-    for row in _rows(words):
+    for row in _rows(page.words):
         if _in_margin(row, page.height) and _margin_key(row) in drop:
             dropped.append(_row_text(row))
         else:
             kept.extend(row)
-    tables = page.find_tables()
 
     def inside_table(word: dict[str, Any]) -> bool:
         cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-        return any(t.bbox[0] <= cx <= t.bbox[2] and t.bbox[1] <= cy <= t.bbox[3] for t in tables)
+        return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b, _ in page.tables)
 
     prose = [w for w in kept if not inside_table(w)]
     middle = _gutter(prose, page.width)
@@ -222,15 +227,15 @@ def _page_lines(page_number: int, page: Any, drop: set[str]) -> tuple[list[_Line
         ):
             lines.extend(_line(page_number, block, row) for row in _rows(side))
     first_column_top = min((ln.top for ln in lines if ln.block in (1, 2)), default=math.inf)
-    for table in tables:
-        x0, top, x1, _ = table.bbox
+    for bbox, cells in page.tables:
+        x0, top, x1, _ = bbox
         if middle is None:
             block = 0
         elif x0 < middle < x1:
             block = 0 if top < first_column_top else 3
         else:
             block = 1 if x1 <= middle else 2
-        line = _table_line(page_number, block, table)
+        line = _table_line(page_number, block, bbox, cells)
         if line is not None:
             lines.append(line)
     lines.sort(key=lambda ln: (ln.block, ln.top))
@@ -297,6 +302,19 @@ def _unreadable(exc: Exception) -> InvalidInput:
     )
 
 
+def _read_page(number: int, page: Any) -> _Page:
+    """Parses one page once, then frees pdfplumber's cache of it (memory stays one page deep)."""
+    snapshot = _Page(
+        number=number,
+        width=float(page.width),
+        height=float(page.height),
+        words=page.extract_words(extra_attrs=["size", "fontname"]),
+        tables=[(tuple(t.bbox), t.extract()) for t in page.find_tables()],
+    )
+    page.close()
+    return snapshot
+
+
 def extract_sections(data: bytes, *, max_pages: int) -> GuidelineDocument:
     """Reads a whole PDF, all or nothing: any unreadable page refuses the file (422)."""
     if not data.startswith(b"%PDF-"):
@@ -314,17 +332,7 @@ def extract_sections(data: bytes, *, max_pages: int) -> GuidelineDocument:
                     error_type="pdf_too_many_pages",
                     detail={"pages": count, "max_pages": max_pages},
                 )
-            measured = [(page.extract_words(), float(page.height)) for page in pdf.pages]
-            drop = _repeated_margin_keys(measured)
-            lines: list[_Line] = []
-            dropped: list[str] = []
-            empty: list[int] = []
-            for number, page in enumerate(pdf.pages, start=1):
-                page_lines, page_dropped = _page_lines(number, page, drop)
-                lines.extend(page_lines)
-                dropped.extend(page_dropped)
-                if not page_lines:
-                    empty.append(number)
+            pages = [_read_page(number, page) for number, page in enumerate(pdf.pages, start=1)]
     except InvalidInput:
         raise
     except PdfminerException as exc:
@@ -337,6 +345,16 @@ def extract_sections(data: bytes, *, max_pages: int) -> GuidelineDocument:
         raise _unreadable(exc) from exc
     except Exception as exc:  # pdfminer raises many unrelated types on a damaged file
         raise _unreadable(exc) from exc
+    drop = _repeated_margin_keys(pages)
+    lines: list[_Line] = []
+    dropped: list[str] = []
+    empty: list[int] = []
+    for page in pages:
+        page_lines, page_dropped = _page_lines(page, drop)
+        lines.extend(page_lines)
+        dropped.extend(page_dropped)
+        if not page_lines:
+            empty.append(page.number)
     if not lines:
         raise InvalidInput(
             f"The PDF has no text layer: its {count} page(s) are images (a scan). Text cannot be read "
