@@ -137,7 +137,15 @@ Defined = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def freeze(defined: Mapping[str, Iterable[str]]) -> Defined:
-    return tuple(sorted((k, tuple(v)) for k, v in defined.items()))
+    """Abbreviation -> expansions, keyed as `_expansions` looks them up (folded beyond 2 letters)."""
+    merged: dict[str, list[str]] = {}
+    for abbreviation, expansions in defined.items():
+        merged.setdefault(_abbreviation_key(abbreviation), []).extend(expansions)
+    return tuple(sorted((k, tuple(v)) for k, v in merged.items()))
+
+
+def _abbreviation_key(word: str) -> str:
+    return word if len(word.replace(".", "")) <= 2 else fold(word)
 
 
 @lru_cache(maxsize=64)
@@ -148,7 +156,7 @@ def _defined_map(defined: Defined) -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=65536)
 def _expansions(word: str, defined: Defined) -> tuple[str, ...]:
     table = abbreviation_table()
-    key_ = word if len(word.replace(".", "")) <= 2 else fold(word)
+    key_ = _abbreviation_key(word)
     return tuple(w for e in (*table.get(key_, ()), *_defined_map(defined).get(key_, ())) for w in words(e))
 
 
