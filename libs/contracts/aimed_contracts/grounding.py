@@ -486,7 +486,7 @@ class _Gate:
             return
         source_keys = keys(source, self.context.defined)
         # A list item is read with its lead-in, provided the item itself says part of the claim.
-        if not claim_keys.isdisjoint(source_keys) and not any(
+        if not keys(claim.text, self.context.defined).isdisjoint(source_keys) and not any(
             coverage(k, source_keys) >= _CITED_MIN_COVERAGE
             for k in (keys(p, self.context.defined) for p in clauses(claim.text))
             if len(k) >= 2
