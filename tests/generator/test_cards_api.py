@@ -252,7 +252,13 @@ def test_validate_is_the_gate_alone(client: TestClient) -> None:
     report = bad.json()
     assert report["valid"] is False
     assert {"number_not_in_context", "unsupported_term"} <= {i["code"] for i in report["issues"]}
-    assert all(set(i) == {"code", "field", "message"} for i in report["issues"])
+    explained = {"code", "field", "message", "message_es", "claim", "evidence", "closest_sentence"}
+    assert all(set(i) == explained and i["message_es"] for i in report["issues"])
+    with_topic = client.post(
+        "/v1/validate",
+        json={"card": EXAMPLE_DRILL_MCQ, "context": EXAMPLE_CONTEXT, "topic": "Cetoacidosis diabética"},
+    )
+    assert with_topic.status_code == 200 and with_topic.json()["valid"] is True
     half = client.post("/v1/validate", json={"card": {"kind": "drill_mcq"}, "context": EXAMPLE_CONTEXT})
     assert half.json()["valid"] is False
     assert "schema_invalid" in {i["code"] for i in half.json()["issues"]}
