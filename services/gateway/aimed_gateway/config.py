@@ -32,9 +32,11 @@ class Settings(BaseSettings):
     max_pdf_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_pdf_pages: int = Field(default=300, ge=1)
     log_level: str = "INFO"
-    # Sent as X-Internal-Token to the scheduler and the generator (they refuse calls without it).
     internal_token: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_GATEWAY_INTERNAL_TOKEN")
+        default=None,
+        validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_GATEWAY_INTERNAL_TOKEN"),
+        description="Shared secret sent as `X-Internal-Token` to the scheduler and the generator, "
+        "which refuse calls without it when they have one (docs/scaling.md).",
     )
 
     @property
