@@ -30,7 +30,7 @@ def _gold_titles() -> set[str]:
 def test_an_external_model_server_skips_llama(tmp_path: Path) -> None:
     config = StackConfig.free_ports(tmp_path, llm_base_url="http://127.0.0.1:1234")
     names = [spec.name for spec in Stack(config).specs()]
-    assert names == ["generator", "scheduler", "gateway", "nginx"]
+    assert names == ["generator", "scheduler", "gateway", "mcp", "nginx"]
     generator = Stack(config).specs()[0]
     assert generator.env["AIMED_GENERATOR_LLM_BASE_URL"] == "http://127.0.0.1:1234"
     conf = (tmp_path / "run" / "nginx" / "nginx.conf").read_text()
@@ -40,7 +40,7 @@ def test_an_external_model_server_skips_llama(tmp_path: Path) -> None:
 def test_one_process_stops_and_restarts(tmp_path: Path) -> None:
     config = StackConfig.free_ports(tmp_path, llm_base_url="http://127.0.0.1:9")
     with Stack(config) as stack:
-        assert set(stack.running()) == {"generator", "scheduler", "gateway", "nginx"}
+        assert set(stack.running()) == {"generator", "scheduler", "gateway", "mcp", "nginx"}
         assert stack.stop_process("generator") is True
         assert "generator" not in stack.running()
         health = httpx.get(f"{config.proxy_url}/api/health", timeout=10).json()
