@@ -71,6 +71,7 @@ def test_make_run_and_make_stop(tmp_path: Path) -> None:
         "AIMED_GATEWAY_PORT": str(config.gateway_port),
         "AIMED_SCHEDULER_PORT": str(config.scheduler_port),
         "AIMED_GENERATOR_PORT": str(config.generator_port),
+        "AIMED_MCP_PORT": str(config.mcp_port),
         "AIMED_LLAMA_PORT": str(config.llama_port),
         # No background generation: this test is about processes, not cards.
         "AIMED_GATEWAY_PREFETCH_DEPTH": "0",
@@ -83,16 +84,17 @@ def test_make_run_and_make_stop(tmp_path: Path) -> None:
         assert config.proxy_url in run.stdout
         assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600
         stack = Stack(config)
-        assert set(stack.running()) == {"llama", "generator", "scheduler", "gateway", "nginx"}
+        assert set(stack.running()) == {"llama", "generator", "scheduler", "gateway", "mcp", "nginx"}
         assert all(stack.health().values()), stack.health()
         assert {p.name for p in (tmp_path / "log").iterdir()} >= {f"{n}.log" for n in stack.running()}
         proxy = httpx.Client(base_url=config.proxy_url, timeout=10)
         assert proxy.get("/").status_code == 200
         assert proxy.get("/api/health").json()["status"] == "ok"
-        # Only / and /api/ are routed: the internal services' paths are not reachable.
+        # Only /, /api/ and /mcp are routed: the internal services' paths are not reachable.
         assert proxy.get("/v1/learners/1").status_code == 404
         assert proxy.get("/health").status_code == 404
         assert proxy.get("/api/v1/topics").status_code == 401
+        assert proxy.post("/mcp", json={}).status_code == 401
         topics = proxy.get("/api/v1/topics", headers={"Authorization": f"Bearer {token}"}).json()
         assert {t["title"] for t in topics["data"]} == _gold_titles()
         first = topics["data"][0]
