@@ -80,7 +80,8 @@ async def list_topics(
     learner_id: LearnerDep,
     scheduler: SchedulerDep,
     clock_headers: ClockHeadersDep,
-    modulo: str | None = None,
+    # No stored modulo is longer (ModuloName), and a bound keeps the URL under nginx's limit.
+    modulo: Annotated[str | None, Query(max_length=200)] = None,
     status: TopicStatus | None = None,
     offset: RowOffset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
