@@ -39,6 +39,13 @@ class AngleStatus(StrEnum):
     MASTERED = "mastered"
 
 
+class Algorithm(StrEnum):
+    """Which algorithm computes intervals (`srs.SrsSettings.algorithm`)."""
+
+    SM2 = "sm2"
+    FSRS = "fsrs"
+
+
 class ItemType(StrEnum):
     TOPIC = "topic"
     ANGLE = "angle"
@@ -75,6 +82,10 @@ class SrsSettingsUpdate(SQLModel):
     mastery_n: int | None = None
     angle_mastery_n: int | None = None
     perspectives: list[str] | None = None
+    algorithm: Algorithm | None = None
+    desired_retention: float | None = None
+    fsrs_level2_min_stability_days: float | None = None
+    fsrs_level2_max_difficulty: float | None = None
 
 
 class LearnerSettingsUpdate(SrsSettingsUpdate):
@@ -97,6 +108,10 @@ class LearnerSettingsPublic(SQLModel):
     mastery_n: int
     angle_mastery_n: int
     perspectives: list[str]
+    algorithm: Algorithm
+    desired_retention: float
+    fsrs_level2_min_stability_days: float
+    fsrs_level2_max_difficulty: float
 
 
 class LearnerBase(SQLModel):
@@ -313,6 +328,11 @@ class SrsStateRow(SQLModel, table=True):
     mastered_at: datetime | None = _utc_column(nullable=True)
     first_reviewed_at: datetime | None = _utc_column(nullable=True)
     last_reviewed_at: datetime | None = _utc_column(nullable=True)
+    # FSRS memory (None until FSRS has seen the item; see srs.fsrs_rules).
+    stability: float | None = None
+    difficulty: float | None = None
+    fsrs_phase: str | None = Field(default=None, max_length=16)
+    fsrs_step: int | None = None
     version: int = 1
 
 
@@ -331,6 +351,10 @@ class SrsStatePublic(SQLModel):
     mastered_at: datetime | None
     first_reviewed_at: datetime | None
     last_reviewed_at: datetime | None
+    stability: float | None = None
+    difficulty: float | None = None
+    fsrs_phase: str | None = None
+    fsrs_step: int | None = None
     version: int
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from aimed_contracts.fields import RowId
-from aimed_scheduler import repository
+from aimed_scheduler import algorithm, repository
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
 from aimed_scheduler.models import (
     Learner,
@@ -50,7 +50,10 @@ def read_settings(learner_id: RowId, session: SessionDep) -> LearnerSettingsPubl
 def update_settings(
     learner_id: RowId, body: LearnerSettingsUpdate, session: WriteSessionDep
 ) -> LearnerSettingsPublic:
+    """Changing `algorithm` rewrites every study item's state in the same transaction
+    (FSRS: replayed from the review log; back to SM-2: SM-2's last state)."""
     learner = repository.get_learner(session, learner_id)
+    previous_algorithm = repository.srs_settings_of(learner).algorithm
     settings = repository.merged_settings(learner.srs_settings, body)
     if body.timezone is not None:
         learner.timezone = repository.validate_timezone(body.timezone)
@@ -58,6 +61,8 @@ def update_settings(
         learner.daily_new_limit = body.daily_new_limit
     learner.srs_settings = settings.to_dict()
     session.add(learner)
+    if settings.algorithm != previous_algorithm:
+        algorithm.switch_learner(session, learner_id, settings)
     session.commit()
     session.refresh(learner)
     return repository.settings_public(learner)
