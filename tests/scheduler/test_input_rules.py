@@ -6,11 +6,15 @@ rule existed still read.
 
 from __future__ import annotations
 
+import math
+
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, text
 
 from aimed_contracts.fields import MAX_ROW_ID
 from aimed_scheduler.config import Settings
+from aimed_scheduler.db import alembic_config, make_engine, migrate
 from tests.scheduler.utils import Api
 
 BLANKS = ["", " ", "\u00a0", " \u2003\t"]
@@ -131,3 +135,20 @@ def test_a_number_is_not_a_date(api: Api, value: object) -> None:
     assert patched.status_code == 422, patched.text
     assert api.ok(api.get(f"/learners/{lid}/topics/{topic['id']}"))["date_assigned"] == "2026-04-01"
     assert api.ok(api.get(f"/learners/{lid}/topics"))["count"] == 1
+
+
+def test_an_infinite_ease_stored_before_the_checks_is_repaired_by_migration_0005(
+    api: Api, settings: Settings
+) -> None:
+    lid = api.learner()
+    topic = api.topic(lid, "Ictus", modulo="Neurología")
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE srs_states SET ease_factor = :e, interval_minutes = 8640"), {"e": math.inf})
+    assert api.ok(api.get(f"/learners/{lid}/topics"))["data"][0]["srs"]["ease_factor"] is None
+    # Back to before 0005, then up to head, as an existing installation upgrading.
+    command.downgrade(alembic_config(engine), "0004")
+    migrate(engine)
+    engine.dispose()
+    srs = api.ok(api.get(f"/learners/{lid}/topics/{topic['id']}"))["srs"]
+    assert (srs["ease_factor"], srs["interval_days"]) == (2.5, 6)
