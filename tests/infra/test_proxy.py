@@ -362,6 +362,13 @@ def test_methods_nginx_refuses_get_the_json_405(proxy: Proxy) -> None:
     assert_api_envelope(response, 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize("path", ["/api/.errors/413", "/no-existe.html", "/vendor/.lock-sha256"])
+def test_what_nginx_itself_does_not_find_gets_the_json_404(proxy: Proxy, path: str) -> None:
+    response = httpx.get(proxy.url + path)
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "not_found"
+
+
 def test_a_url_over_the_limit_gets_the_json_414(proxy: Proxy) -> None:
     response = httpx.get(proxy.url + "/api/v1/topics", params={"modulo": "x" * 10_000})
     assert_api_envelope(response, 414, "uri_too_long")
