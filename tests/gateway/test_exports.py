@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,8 +116,12 @@ def test_flagged_cards_are_left_out_unless_asked_then_marked(
     topic = learner.add_topic()
     checked = learner.store_card(topic, "battlecard")
     flagged = learner.store_card(topic, "drill_mcq", grounding_report=GATE_REFUSAL)
+    spooled_before = set(Path(tempfile.gettempdir()).glob("aimed-anki-*"))
     default = gateway.get("/api/v1/export/anki", headers=learner.headers)
     assert default.status_code == 200
+    assert int(default.headers["content-length"]) == len(default.content)
+    # The spooled package is gone once streamed.
+    assert set(Path(tempfile.gettempdir()).glob("aimed-anki-*")) <= spooled_before
     assert (default.headers["x-aimed-notes"], default.headers["x-aimed-flagged-left-out"]) == ("1", "1")
     notes = _import_into_anki(default.content, tmp_path / "default")
     assert len(notes) == 1 and "no_verificada" not in notes[0].tags

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import StreamingResponse
 
 from aimed_contracts.errors import InvalidInput, PayloadTooLarge
 from aimed_gateway.anki import AnkiPackage
@@ -26,6 +27,16 @@ BACKUP_FORMAT_VERSION = 1
 
 ANKI_TOPIC_PAGE = 1000
 ANKI_CARD_PAGE = 500
+ANKI_CHUNK_BYTES = 1024 * 1024
+
+
+async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
+    """The package, read in a worker thread; closing the (already unlinked) file frees its disk."""
+    try:
+        while chunk := await run_in_threadpool(handle.read, ANKI_CHUNK_BYTES):
+            yield chunk
+    finally:
+        handle.close()
 
 
 async def _all_topics(scheduler: Scheduler, learner_id: str) -> list[dict[str, Any]]:
@@ -42,7 +53,7 @@ async def _all_topics(scheduler: Scheduler, learner_id: str) -> list[dict[str, A
 
 @router.get(
     "/export/anki",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={
         200: {
             "content": {"application/octet-stream": {}},
@@ -61,11 +72,12 @@ async def export_anki(
             "with the gate's problems on the back."
         ),
     ] = False,
-) -> FileResponse:
+) -> StreamingResponse:
     """Every generated card as an Anki deck per modulo; ids are stable across exports.
 
     Pages through every topic and card; the package is built in a worker thread into a
-    temp file that is streamed and then deleted.
+    temp file that is streamed (unlinked as soon as it is open, so nothing is left behind
+    even when the client goes away).
     """
     package = AnkiPackage(
         learner_id, await _all_topics(scheduler, learner_id), include_flagged=include_flagged
@@ -81,15 +93,17 @@ async def export_anki(
             break
         after_id = page["data"][-1]["id"]
     path = await run_in_threadpool(package.write)
-    return FileResponse(
-        path,
+    handle = path.open("rb")
+    path.unlink()
+    return StreamingResponse(
+        _chunks(handle),
         media_type="application/octet-stream",
-        filename="aimed-learning.apkg",
         headers={
+            "Content-Disposition": 'attachment; filename="aimed-learning.apkg"',
+            "Content-Length": str(os.fstat(handle.fileno()).st_size),
             "X-Aimed-Notes": str(package.notes),
             "X-Aimed-Flagged-Left-Out": str(package.flagged_left_out),
         },
-        background=BackgroundTask(path.unlink, missing_ok=True),
     )
 
 
