@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MODEL ?=
 PORT ?= 8088
 
-.PHONY: help setup run stop test test-fast lint fmt bench llama model llama-start llama-stop \
+.PHONY: help setup run stop test test-fast lint fmt bench bench-judge llama model llama-start llama-stop \
         train train-validate train-export train-eval docs learner
 
 help: ## list the targets
@@ -37,6 +37,11 @@ fmt: ## apply ruff fixes and formatting
 
 bench: setup ## run every benchmark and print the figures recorded in docs/benchmarks.md
 	@bash infra/scripts/bench.sh
+
+bench-judge: setup ## the judge's accuracy on the labeled corpus: make bench-judge JUDGE_URL=http://127.0.0.1:1234 [JUDGE_MODEL=name]
+	@test -n "$(JUDGE_URL)" || { echo "JUDGE_URL is required: an OpenAI-compatible server (LM Studio, Ollama, llama-server), e.g. JUDGE_URL=http://127.0.0.1:1234"; exit 2; }
+	@$(VENV)/bin/python bench/grounding_judge_cost.py --corpus --judge-url "$(JUDGE_URL)" \
+	  --judge-backend "$(or $(JUDGE_BACKEND),openai)" $(if $(JUDGE_MODEL),--judge-model "$(JUDGE_MODEL)")
 
 llama: ## build llama-server and llama-quantize (cached outside git)
 	@bash infra/llama/build.sh

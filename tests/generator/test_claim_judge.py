@@ -7,17 +7,17 @@ down leaves the card unchecked: refused under strict, flagged under flag, never 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from aimed_contracts.examples import EXAMPLE_BATTLECARD, EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.judge import card_claims
-from aimed_generator.claim_judge import ClaimJudge, make_claim_judge
+from aimed_generator.claim_judge import ClaimJudge, open_claim_judge
 from aimed_generator.config import Policy, Settings
 from aimed_generator.errors import ModelTimeout, ModelUnavailable
 from aimed_generator.main import create_app
@@ -146,28 +146,49 @@ def test_a_card_the_gate_refuses_is_not_sent_to_the_judge(
     assert judge_backend.calls == []
 
 
+async def _opened(settings: Settings) -> dict[str, Any] | None:
+    async with open_claim_judge(settings) as judge:
+        if judge is None:
+            return None
+        backend: Any = judge.backend
+        return {
+            "url": backend.base_url,
+            "kind": backend.kind,
+            "model": backend.settings.llm_model,
+            "timeout_s": backend.settings.request_timeout_s,
+            "client_read_timeout_s": backend.client.timeout.read,
+            "authorization": backend.client.headers.get("Authorization"),
+        }
+
+
 def test_settings_turn_the_judge_on_and_point_it() -> None:
-    # The judge's backend only keeps the client: nothing is sent here.
-    http = httpx.AsyncClient()
-    assert make_claim_judge(http, Settings()) is None
-    same = make_claim_judge(http, Settings(judge=True, llm_base_url="http://gen:8088"))
-    assert same is not None and same.backend.base_url == "http://gen:8088"
-    apart = make_claim_judge(
-        http,
-        Settings(
-            judge=True,
-            llm_base_url="http://gen:8088",
-            llm_model="small.gguf",
-            judge_base_url="http://judge:1234/",
-            judge_backend="openai",
-            judge_timeout_s=7,
-        ),
+    assert asyncio.run(_opened(Settings())) is None
+    same = asyncio.run(_opened(Settings(judge=True, llm_base_url="http://gen:8088", llm_api_key="k1")))
+    assert same is not None
+    assert same["url"] == "http://gen:8088" and same["authorization"] == "Bearer k1"
+    apart = asyncio.run(
+        _opened(
+            Settings(
+                judge=True,
+                llm_base_url="http://gen:8088",
+                llm_model="small.gguf",
+                llm_api_key="k1",
+                request_timeout_s=120,
+                judge_base_url="http://judge:1234/",
+                judge_backend="openai",
+                judge_timeout_s=700,
+            )
+        )
     )
-    assert apart is not None
-    assert apart.backend.base_url == "http://judge:1234"
-    assert apart.backend.kind == "openai"
-    settings = apart.backend.settings  # type: ignore[attr-defined]
-    assert settings.request_timeout_s == 7 and settings.llm_model is None
+    assert apart == {
+        "url": "http://judge:1234",
+        "kind": "openai",
+        "model": None,
+        "timeout_s": 700,
+        # Its own client: a slow verdict is not cut at the generator's request_timeout_s.
+        "client_read_timeout_s": 700,
+        "authorization": None,
+    }
 
 
 def test_judge_setting_reads_on_and_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,11 +135,18 @@ class ClaimJudge:
         return Judgement(judgement.card, report, issues)
 
 
-def make_claim_judge(client: httpx.AsyncClient, settings: Settings) -> ClaimJudge | None:
-    """The judge the settings ask for, or None when it is off."""
+@asynccontextmanager
+async def open_claim_judge(settings: Settings) -> AsyncIterator[ClaimJudge | None]:
+    """The judge the settings ask for (None when it is off), with its own HTTP client.
+
+    Its own client, because its timeout is the judge's: the generator's client would cut
+    a slow verdict at `request_timeout_s` whatever `judge_timeout_s` says.
+    """
     if not settings.judge:
-        return None
+        yield None
+        return
     separate = settings.judge_base_url is not None
+    api_key = settings.judge_api_key if separate else settings.llm_api_key
     judge_settings = settings.model_copy(
         update={
             "llm_base_url": settings.judge_base_url or settings.llm_base_url,
@@ -147,4 +155,7 @@ def make_claim_judge(client: httpx.AsyncClient, settings: Settings) -> ClaimJudg
             "request_timeout_s": settings.judge_timeout_s,
         }
     )
-    return ClaimJudge(make_backend(client, judge_settings))
+    timeout = httpx.Timeout(settings.judge_timeout_s, connect=settings.connect_timeout_s)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+    async with httpx.AsyncClient(timeout=timeout, headers=headers) as client:
+        yield ClaimJudge(make_backend(client, judge_settings))

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     judge_model: str | None = Field(
         default=None, description="Model name sent to the judge; empty: the first model its server lists."
     )
+    judge_api_key: str | None = Field(
+        default=None, description="Bearer token for a separate judge server, if it needs one."
+    )
     judge_timeout_s: float = Field(
         default=30.0,
         gt=0,

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 
 from aimed_contracts.errors import ServiceError
 from aimed_generator.backends import ModelBackend, make_backend
-from aimed_generator.claim_judge import make_claim_judge
+from aimed_generator.claim_judge import open_claim_judge
 from aimed_generator.config import Settings, get_settings
 from aimed_generator.generation import CardGenerator
 from aimed_generator.limiter import SlotLimiter
@@ -40,14 +40,17 @@ def create_app(settings: Settings | None = None, *, backend: ModelBackend | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout = httpx.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s)
         headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else None
-        async with httpx.AsyncClient(timeout=timeout, headers=headers) as client:
+        async with (
+            httpx.AsyncClient(timeout=timeout, headers=headers) as client,
+            open_claim_judge(settings) as claim_judge,
+        ):
             app.state.backend = backend or make_backend(client, settings)
             limiter = SlotLimiter(settings.llm_slots, settings.max_queue, settings.queue_timeout_s)
             app.state.settings = settings
             app.state.limiter = limiter
             app.state.metrics = GeneratorMetrics(limiter)
             app.state.generator = CardGenerator(
-                app.state.backend, limiter, app.state.metrics, settings, make_claim_judge(client, settings)
+                app.state.backend, limiter, app.state.metrics, settings, claim_judge
             )
             try:
                 limiter.resize((await app.state.backend.info()).slots)
