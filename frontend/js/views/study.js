@@ -3,6 +3,7 @@
 import { ApiError, api, newIdempotencyKey, now, paths } from '../api.js';
 import { announce, clear, focusElement, h, isTyping, toast } from '../dom.js';
 import { GRADES, KIND_LABELS, OPTION_LETTERS, formatInterval, isoDateIn, pluralize } from '../format.js';
+import { groundingWarning } from '../grounding.js';
 import { renderInline, renderMarkdown } from '../markdown.js';
 import { learnerTimezone } from '../session.js';
 
@@ -534,21 +535,6 @@ function cardAuthor(card) {
   }
   return h('p', { class: 'card-author', dataset: { origin: 'model' } },
     'Escrita por el modelo ', h('code', { text: card.model_id || 'desconocido' }));
-}
-
-// Under the `flag` policy the gateway serves cards that failed the grounding gate;
-// the learner must know before trusting them.
-function groundingWarning(card) {
-  const report = card.grounding_report;
-  if (!report || report.valid !== false) return null;
-  const issues = report.issues || [];
-  return h('div', { class: 'warning grounding-warning', role: 'note' },
-    h('p', {}, h('strong', { text: 'Aviso: ' }),
-      `esta tarjeta no superó la comprobación de fidelidad al contexto (${pluralize(issues.length, 'problema', 'problemas')}). Contrástala con la guía antes de fiarte de ella.`),
-    issues.length ? h('details', {}, h('summary', { text: 'Ver los problemas' }),
-      h('ul', {}, issues.slice(0, 20).map((issue) => h('li', {
-        text: [issue.field, issue.message].filter(Boolean).join(': '),
-      })))) : null);
 }
 
 function sourcesBlock(sources) {
