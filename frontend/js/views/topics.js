@@ -59,7 +59,7 @@ class TopicsView {
     clear(this.listEl);
     this.listEl.append(h('h2', { id: 'temas-lista', text: `Tu temario (${pluralize(this.topics.length, 'tema', 'temas')})` }));
     if (!this.topics.length) {
-      this.listEl.append(h('p', { text: 'Aún no hay temas. Añade uno o importa un temario (CSV o JSON) más abajo.' }));
+      this.listEl.append(h('p', { text: 'Aún no hay temas. Añade uno, importa un temario (CSV o JSON) o tu temario.db más abajo.' }));
       return;
     }
     const byModule = new Map();
