@@ -108,7 +108,13 @@ def test_train_export_serve_generate_eval(
     assert (
         file_type is not None and int(file_type.parts[file_type.data[0]][0]) == 15
     )  # LLAMA_FTYPE_MOSTLY_Q4_K_M
-    assert json.loads((export_dir / "export.json").read_text())["gguf_bytes"] == gguf_path.stat().st_size
+    record = json.loads((export_dir / "export.json").read_text())
+    assert record["gguf_bytes"] == gguf_path.stat().st_size
+    # Per stage: seconds, bytes written and the peak RSS of the process that did it (docs/benchmarks.md).
+    assert [stage["stage"] for stage in record["stages"]] == ["merge", "gguf_f16", "q4_k_m"]
+    assert record["stages"][1]["bytes_written"] == (export_dir / "model-f16.gguf").stat().st_size
+    assert record["stages"][2]["bytes_written"] == gguf_path.stat().st_size
+    assert all(stage["peak_rss_bytes"] > 2**20 for stage in record["stages"])
     _check_rslora_merge(run, export_dir / "merged", demo_model_config)
 
     row = load_rows(HELDOUT)[0]

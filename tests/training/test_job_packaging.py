@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
-import shlex
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -65,24 +66,66 @@ def test_a_bad_config_is_refused_with_every_problem(
     assert "backend" in err and "lora.r" in err and "training.learning_rate" in err and str(bad) in err
 
 
-def _cli_invocations(text: str) -> list[list[str]]:
-    """The argument lists of every `!aimed-train ...` line except `--help`."""
-    lines = [line.split("aimed-train", 1)[1] for line in text.splitlines() if "aimed-train " in line]
-    return [args for args in map(shlex.split, lines) if args != ["--help"]]
-
-
-def test_the_notebook_is_valid_and_runs_the_same_cli() -> None:
+def _notebook() -> tuple[Any, dict[str, Any], ast.Module]:
     notebook = nbformat.read(TRAINING / "notebooks/aimed_training_colab.ipynb", as_version=4)
     nbformat.validate(notebook)
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "one cell tagged `parameters` (papermill injects its values after it)"
+    parameters: dict[str, Any] = {}
+    exec(tagged[0].source, parameters)
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-    # Colab expands {NAME} in `!` lines from the notebook's variables: replay its upper-case assignments.
-    parameters: dict[str, object] = {}
-    exec("\n".join(re.findall(r"^[A-Z_]+ = .*$", code, re.M)), parameters)
-    calls = [[arg.format(**parameters) for arg in args] for args in _cli_invocations(code)]
-    assert {"validate", "train", "export", "eval"} <= {args[0] for args in calls}
+    return notebook, parameters, ast.parse(code)
+
+
+def _guarded_by_local_run(tree: ast.Module, node: ast.AST) -> bool:
+    """True if `node` sits inside an `if not LOCAL_RUN:` block."""
+    for candidate in ast.walk(tree):
+        if (
+            isinstance(candidate, ast.If)
+            and ast.unparse(candidate.test) == "not LOCAL_RUN"
+            and any(node is inner for stmt in candidate.body for inner in ast.walk(stmt))
+        ):
+            return True
+    return False
+
+
+def test_the_notebook_takes_the_learners_file_and_runs_headless_through_a_parameter() -> None:
+    _, parameters, tree = _notebook()
+    assert parameters["LOCAL_RUN"] is False and parameters["DATA"] == ""  # Colab: upload when empty
+    assert 0 < parameters["HELDOUT_FRACTION"] < 1
+    assert {"REPO_DIR", "CONFIG", "DRIVE_DIR", "RUN_DIR", "MAX_STEPS", "EVAL_LIMIT"} <= set(parameters)
+    colab_only = [
+        node
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("google.colab"))
+        or (isinstance(node, ast.Call) and ast.unparse(node.func) == "sh" and "pip" in ast.unparse(node))
+        or (isinstance(node, ast.Call) and ast.unparse(node).startswith("sh('git'"))
+    ]
+    assert len(colab_only) >= 4  # drive, files, git clone, pip install
+    for node in colab_only:
+        assert _guarded_by_local_run(tree, node), f"runs outside Colab: {ast.unparse(node)}"
+
+
+def test_the_notebook_runs_the_same_cli_on_the_learners_file() -> None:
+    _, parameters, tree = _notebook()
+    parameters.update(DATA="mine.jsonl")
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "aimed_train":
+            args = [
+                str(arg.value) if isinstance(arg, ast.Constant) else str(parameters[arg.id])
+                for arg in node.args
+                if isinstance(arg, ast.Constant | ast.Name)  # *steps, *limit: optional flags
+            ]
+            calls.append(args)
+    calls = [args for args in calls if args != ["--help"]]
+    assert [args[0] for args in calls] == ["validate", "train", "export", "eval", "pack"]
     for args in calls:
         build_parser().parse_args(args)  # every notebook call is a valid CLI call (exits 2 otherwise)
-    assert '"./training[unsloth]"' in code and "drive.mount" in code and "model-q4_k_m.gguf" in code
+    train = calls[1]
+    assert train[train.index("--data") + 1] == "mine.jsonl" and "--heldout-fraction" in train
+    assert calls[3][:3] == ["eval", "--run", parameters["RUN_DIR"]]  # evaluated on the held-out part
+    assert calls[4] == ["pack", "--run", parameters["RUN_DIR"], "--to", parameters["DRIVE_DIR"]]
 
 
 def test_the_dockerfile_uses_a_cuda_base_the_pinned_stack_and_the_cli_entrypoint() -> None:

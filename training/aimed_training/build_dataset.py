@@ -29,6 +29,7 @@ from aimed_generator.metrics import GeneratorMetrics
 from aimed_generator.models import CardRequest, ContextIn
 from aimed_training.dataset import load_rows, task_for
 from aimed_training.loop import Progress
+from aimed_training.progress import steps
 
 ROW_FIELDS = ("tema", "modulo", "prioridad", "split", "fuente")
 
@@ -48,53 +49,55 @@ async def _draft_all(
         backend = make_backend(client, settings)
         limiter = SlotLimiter((await backend.info()).slots, settings.max_queue, settings.queue_timeout_s)
         generator = CardGenerator(backend, limiter, GeneratorMetrics(limiter), settings)
-        for number, row in enumerate(contexts, start=1):
-            for kind in kinds:
-                task = task_for(row, kind)
-                request = CardRequest(
-                    task=task.task,
-                    topic=task.topic,
-                    contexts=[ContextIn(text=c.text, label=c.label) for c in task.contexts],
-                    level=task.level,
-                    seed=seed + number,
-                    policy=Policy.strict,
-                )
-                decision: dict[str, Any] = {"context": number, "tema": row["tema"], "kind": kind}
-                try:
-                    response = await generator.generate(request)
-                except ServiceError as exc:
-                    detail = exc.detail if isinstance(exc.detail, dict) else {}
-                    decision.update(
-                        kept=False,
-                        reason=exc.error_type,
-                        message=exc.message,
-                        issues=[
-                            {k: i.get(k) for k in ("attempt", "code", "field", "message")}
-                            for i in detail.get("issues", [])
-                        ],
+        with steps(progress, len(contexts) * len(kinds), "build-dataset", "draft") as bar:
+            for number, row in enumerate(contexts, start=1):
+                for kind in kinds:
+                    task = task_for(row, kind)
+                    request = CardRequest(
+                        task=task.task,
+                        topic=task.topic,
+                        contexts=[ContextIn(text=c.text, label=c.label) for c in task.contexts],
+                        level=task.level,
+                        seed=seed + number,
+                        policy=Policy.strict,
                     )
-                else:
-                    # Belt and braces: the row must pass the same gate `validate` applies to gold data.
-                    report = check_card(response.card, row["contexto_mcp"], topic=row["tema"])
-                    decision.update(
-                        kept=report.valid,
-                        reason="grounded" if report.valid else "gate",
-                        attempts=response.attempts,
-                    )
-                    if report.valid:
-                        kept.append(
-                            {
-                                **{k: row[k] for k in ROW_FIELDS if k in row},
-                                "split": row.get("split", "train"),
-                                "contexto_mcp": row["contexto_mcp"],
-                                "casos_generados": response.card,
-                            }
+                    decision: dict[str, Any] = {"context": number, "tema": row["tema"], "kind": kind}
+                    try:
+                        response = await generator.generate(request)
+                    except ServiceError as exc:
+                        detail = exc.detail if isinstance(exc.detail, dict) else {}
+                        decision.update(
+                            kept=False,
+                            reason=exc.error_type,
+                            message=exc.message,
+                            issues=[
+                                {k: i.get(k) for k in ("attempt", "code", "field", "message")}
+                                for i in detail.get("issues", [])
+                            ],
                         )
-                decisions.append(decision)
-                progress(
-                    f"context {number}/{len(contexts)} {kind}: "
-                    + ("kept" if decision["kept"] else f"dropped ({decision['reason']})")
-                )
+                    else:
+                        # Belt and braces: the row must pass the same gate `validate` applies to gold data.
+                        report = check_card(response.card, row["contexto_mcp"], topic=row["tema"])
+                        decision.update(
+                            kept=report.valid,
+                            reason="grounded" if report.valid else "gate",
+                            attempts=response.attempts,
+                        )
+                        if report.valid:
+                            kept.append(
+                                {
+                                    **{k: row[k] for k in ROW_FIELDS if k in row},
+                                    "split": row.get("split", "train"),
+                                    "contexto_mcp": row["contexto_mcp"],
+                                    "casos_generados": response.card,
+                                }
+                            )
+                    decisions.append(decision)
+                    bar.advance(
+                        1,
+                        f"context {number}/{len(contexts)} {kind}: "
+                        + ("kept" if decision["kept"] else f"dropped ({decision['reason']})"),
+                    )
     return kept, decisions
 
 

@@ -1,6 +1,7 @@
-"""`aimed-train`: validate, split, train, export, eval, build-dataset.
+"""`aimed-train`: validate, split, train, export, eval, pack, build-dataset.
 
-Progress goes to stderr, results to stdout; every failure is one line that says what,
+Progress goes to stderr (a bar with an estimate on a terminal, plain lines otherwise),
+results to stdout; every failure is one line that says what,
 where and what to do, with a non-zero exit (1: bad data or a failed gate, 2: usage or
 environment).
 """
@@ -15,13 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from aimed_training.config import ConfigError, TrainConfig, load_config
+from aimed_training.progress import Progress
 
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
+DEFAULT_HELDOUT = Path("training/data/heldout.jsonl")
+# What `pack` copies out of a run folder (GGUF and run record); the first two must exist.
+RUN_RECORD = (
+    "summary.json",
+    "config.yaml",
+    "data.sha256",
+    "loss.csv",
+    "loss.png",
+    "data/split.json",
+    "export/export.json",
+    "eval/eval.md",
+    "eval/eval.json",
+)
 
-
-def _progress(message: str) -> None:
-    print(f"[aimed-train] {message}", file=sys.stderr, flush=True)
+_progress = Progress()
 
 
 def _token_counter(config: TrainConfig) -> Any:
@@ -82,6 +95,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = config.model_copy(update=updates)
     if not config.data.is_file():
         raise FileNotFoundError(f"training data {config.data} does not exist (set `data:` or pass --data)")
+    if args.heldout_fraction is not None:
+        from aimed_training.learner_data import prepare
+
+        train_file, _ = prepare(
+            config.data, args.heldout_fraction, config.training.seed, Path(config.output_dir), _progress
+        )
+        config = config.model_copy(update={"data": train_file})
     result = train(config, _progress)
     print(json.dumps(json.loads((result.output_dir / "summary.json").read_text()), indent=2))
     return 0
@@ -95,13 +115,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_gguf(run: Path) -> Path:
+    record = run / "export/export.json"
+    if not record.is_file():
+        raise FileNotFoundError(f"{record} does not exist: run `aimed-train export --run {run}` first")
+    return run / "export" / json.loads(record.read_text(encoding="utf-8"))["gguf"]
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from aimed_training.evaluation import evaluate, render_markdown_report
 
-    out = args.out or args.model.parent / f"eval-{args.model.stem}"
+    if args.model is None and args.run is None:
+        raise FileNotFoundError("pass --model GGUF or --run RUN (the output of train + export)")
+    model = args.model or _run_gguf(args.run)
+    data = args.data
+    if data is None:
+        learner_heldout = args.run / "data/heldout.jsonl" if args.run else None
+        data = learner_heldout if learner_heldout and learner_heldout.is_file() else DEFAULT_HELDOUT
+    out = args.out or (args.run / "eval" if args.run else model.parent / f"eval-{model.stem}")
     report = evaluate(
-        args.model,
-        args.data,
+        model,
+        data,
         out,
         seed=args.seed,
         max_tokens=args.max_tokens,
@@ -120,6 +154,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_DATA
+    return 0
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    import shutil
+
+    gguf = _run_gguf(args.run)
+    names = [str(gguf.relative_to(args.run)), *RUN_RECORD]
+    missing = [name for name in (names[0], "summary.json") if not (args.run / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{args.run} lacks {', '.join(missing)}: run train and export first")
+    args.to.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in names:
+        source = args.run / name
+        if source.is_file():
+            # Flattened with the folder as a prefix (eval/eval.md -> eval-eval.md): one folder in Drive.
+            target = args.to / name.replace("/", "-").removeprefix("export-")
+            _progress(f"copying {source} to {target}")
+            shutil.copy2(source, target)
+            copied.append(target.name)
+    print(json.dumps({"to": str(args.to), "files": copied}))
     return 0
 
 
@@ -150,6 +206,13 @@ def _unit_interval(text: str) -> float:
     return value
 
 
+def _open_unit_interval(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction strictly between 0 and 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aimed-train", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -174,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, help="override the config's data file")
     p.add_argument("--output", type=Path, help="override the config's output_dir")
     p.add_argument("--max-steps", type=int, help="override training.max_steps")
+    p.add_argument(
+        "--heldout-fraction",
+        type=_open_unit_interval,
+        help="the data is the learner's own file: validate it, hold out about this fraction "
+        "(whole topics) into OUTPUT/data/heldout.jsonl and train on the rest",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="merge the adapter, convert to GGUF f16, quantize")
@@ -183,9 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("eval", help="serve a GGUF and generate one card per row through the generator")
-    p.add_argument("--model", type=Path, required=True)
-    p.add_argument("--data", type=Path, default=Path("training/data/heldout.jsonl"))
-    p.add_argument("--out", type=Path, help="report folder (default: beside the model)")
+    p.add_argument("--model", type=Path, help="the GGUF (default with --run: the run's exported GGUF)")
+    p.add_argument("--run", type=Path, help="a run folder: its GGUF, its held-out part, RUN/eval")
+    p.add_argument(
+        "--data", type=Path, help=f"held-out rows (default: RUN/data/heldout.jsonl or {DEFAULT_HELDOUT})"
+    )
+    p.add_argument("--out", type=Path, help="report folder (default: RUN/eval or beside the model)")
     p.add_argument("--min-grounded", type=_unit_interval, help="fail (exit 1) below this grounding pass rate")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--max-tokens", type=int, help="completion budget per card (default: the generator's)")
@@ -193,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallel", type=int, default=1, help="llama-server slots; rows run that many at a time")
     p.add_argument("--limit", type=int, help="only the first N rows")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("pack", help="copy a run's GGUF and run record into one folder (e.g. Drive)")
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--to", type=Path, required=True)
+    p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser(
         "build-dataset", help="a teacher model drafts gold cards; keeps those that pass the gate"

@@ -53,7 +53,8 @@ class TrainingSettings(_Section):
     lr_scheduler_type: str = "cosine"
     seed: int = 1234
     logging_steps: int = Field(default=1, gt=0)
-    # Mixed precision is chosen from the hardware when left null: bf16 where supported, else fp32.
+    # Mixed precision is chosen from the hardware when left null: bf16 where supported, else fp16 on
+    # CUDA (a T4: autocast + loss scaler, Unsloth's recipe), fp32 on CPU. false forces fp16 on CUDA.
     bf16: bool | None = None
 
 

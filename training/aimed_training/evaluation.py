@@ -35,6 +35,7 @@ from aimed_generator.metrics import GeneratorMetrics
 from aimed_generator.models import CardRequest, ContextIn
 from aimed_training.dataset import load_rows, task_for_row
 from aimed_training.loop import Progress
+from aimed_training.progress import Steps, steps
 from aimed_training.server import serve_gguf
 
 MODES = ("json_schema", "no_schema")
@@ -179,7 +180,7 @@ def summarize(outcomes: list[CardOutcome]) -> ModeSummary:
 
 
 async def _evaluate_row(
-    generator: CardGenerator, index: int, request: CardRequest, total: int, progress: Progress
+    generator: CardGenerator, index: int, request: CardRequest, total: int, bar: Steps
 ) -> list[CardOutcome]:
     outcomes = []
     for run in (_with_schema, _without_schema):
@@ -192,12 +193,14 @@ async def _evaluate_row(
                 [exc.error_type], 0, 0.0, 0.0, exc.message,
             )  # fmt: skip
         outcomes.append(outcome)
-        schema = "ok" if outcome.schema_valid else "INVALID"
+    parts = []
+    for outcome in outcomes:
         codes = ", ".join(sorted(set(outcome.issue_codes))[:4])
-        progress(
-            f"row {index}/{total} {outcome.mode}: schema {schema}, "
+        parts.append(
+            f"{outcome.mode}: schema {'ok' if outcome.schema_valid else 'INVALID'}, "
             f"grounding {'pass' if outcome.grounded else 'fail'}" + (f" ({codes})" if codes else "")
         )
+    bar.advance(1, f"row {index}/{total} " + "; ".join(parts))
     return outcomes
 
 
@@ -211,14 +214,14 @@ async def _evaluate_rows(
         # The generator's limiter sizes itself to the server's slots: rows run that many at a time.
         limiter = SlotLimiter((await backend.info()).slots, len(rows), settings.request_timeout_s * len(rows))
         generator = CardGenerator(backend, limiter, GeneratorMetrics(limiter), settings)
-        per_row = await asyncio.gather(
-            *(
-                _evaluate_row(
-                    generator, index, card_request(row, seed + index, max_tokens), len(rows), progress
+        requests = [card_request(row, seed + index, max_tokens) for index, row in enumerate(rows, start=1)]
+        with steps(progress, len(rows), "eval", "row") as bar:
+            per_row = await asyncio.gather(
+                *(
+                    _evaluate_row(generator, index, request, len(rows), bar)
+                    for index, request in enumerate(requests, start=1)
                 )
-                for index, row in enumerate(rows, start=1)
             )
-        )
     return [outcome for outcomes in per_row for outcome in outcomes]
 
 

@@ -81,6 +81,8 @@ def train(config: TrainConfig, progress: Progress) -> RunResult:
         "tokens_seen": stats.tokens_seen,
         "tokens_per_second": round(stats.tokens_per_second, 1),
         "peak_memory_gib": None if stats.peak_memory_gib is None else round(stats.peak_memory_gib, 2),
+        "mixed_precision": stats.mixed_precision,
+        "loss_scale": stats.loss_scale,
         "first_loss": stats.losses[0][1],
         "final_loss": stats.final_loss,
     }

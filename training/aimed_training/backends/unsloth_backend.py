@@ -28,14 +28,19 @@ def _model_source(config: TrainConfig) -> str:
 
 
 def load(config: TrainConfig) -> tuple[Any, Any]:
+    import torch
     import unsloth  # noqa: F401  (must precede transformers/trl/peft: it patches them on import)
     from unsloth import FastLanguageModel
 
+    from aimed_training.loop import Hardware, choose_precision
+
     source = _model_source(config)
+    # The weights' dtype follows the trainer's mixed precision (float16 on a T4), as in Unsloth's recipe.
+    precision = choose_precision(config, Hardware.detect())
     model, tokenizer = FastLanguageModel.from_pretrained(
         model_name=source,
         max_seq_length=config.model.max_seq_length,
-        dtype=None,
+        dtype=torch.bfloat16 if precision.bf16 else torch.float16,
         load_in_4bit=config.model.load_in_4bit,
     )
     model = FastLanguageModel.get_peft_model(
