@@ -69,8 +69,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--base", type=Path, required=True, help="the random 8B bnb-4bit checkpoint")
-    parser.add_argument("--run", type=Path, required=True, help="run folder to write (adapter, config)")
+    parser.add_argument("--base", type=Path, help="the random 8B bnb-4bit checkpoint (random_llama.py)")
+    parser.add_argument("--run", type=Path, default=Path("/tmp/aimed-bench-t4/run"), help="run to write")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--probe", type=int, nargs="*", default=[6144, 8192, 12288, 16384])
     parser.add_argument("--json", type=Path)
@@ -80,6 +80,8 @@ def main() -> int:
     if not torch.cuda.is_available():
         print("skipped: this benchmark needs a CUDA GPU and the unsloth stack (see docs/benchmarks.md)")
         return 0
+    if args.base is None:
+        parser.error("--base is required: build it with training/scripts/random_llama.py --shape 8b")
     total = torch.cuda.get_device_properties(0).total_memory
     torch.cuda.set_per_process_memory_fraction(min(1.0, T4_MEMORY_BYTES / total))
     torch.cuda.is_bf16_supported = lambda *a, **k: False  # a T4 (sm_75) has no bf16
