@@ -109,7 +109,7 @@ class StudyView {
       extra: [
         topic ? h('p', {}, 'Tema: ', h('strong', { text: topic })) : null,
         what ? h('p', { text: `El modelo local está escribiendo: ${what}.` }) : null,
-        next.message ? h('p', { text: next.message }) : null,
+        (next.progress || []).map(generationProgress),
         h('p', { class: 'hint', text: `Esperando desde hace ${seconds} s. Se mostrará en cuanto esté lista.` }),
       ],
     });
@@ -524,6 +524,29 @@ class StudyView {
       this.undo();
     }
   }
+}
+
+// One card the model is writing: a bar of its tokens out of the usual length, the speed,
+// the time left, and a note when the model is slow (a small CPU, a large model).
+function generationProgress(progress) {
+  const kind = KIND_LABELS[progress.kind] || progress.kind;
+  const attempt = progress.attempt > 1 ? ` (intento ${progress.attempt})` : '';
+  if (progress.state === 'queued') {
+    return h('div', { class: 'generation-progress', dataset: { kind: progress.kind, state: 'queued' } },
+      h('p', { text: `${kind}${attempt}: en cola, el modelo está leyendo el contexto o terminando otra tarjeta.` }));
+  }
+  const speed = progress.tokens_per_s ? `${progress.tokens_per_s.toFixed(1).replace('.', ',')} tokens/s` : null;
+  const left = progress.eta_s != null ? `quedan unos ${formatSeconds(progress.eta_s)}` : null;
+  const label = `${kind}${attempt}: ${progress.tokens} de ~${progress.estimated_tokens} tokens`;
+  return h('div', { class: 'generation-progress', dataset: { kind: progress.kind, state: progress.state } },
+    h('p', { class: 'generation-label' }, h('strong', { text: label }), [speed, left].filter(Boolean).length ? ` · ${[speed, left].filter(Boolean).join(' · ')}` : ''),
+    h('progress', { max: String(progress.estimated_tokens), value: String(progress.tokens), 'aria-label': label }),
+    progress.slow ? h('p', { class: 'hint slow-note', text: 'El modelo va lento en este equipo: la tarjeta llegará, pero tardará. Un modelo más pequeño o un equipo con GPU la escribe antes.' }) : null);
+}
+
+function formatSeconds(seconds) {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 // Who wrote the card: the demo's hand-written examples say so, the model's cards name it.

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aimed_contracts.errors import InvalidInput, ServiceError
 from aimed_gateway.config import Settings
+from aimed_gateway.generation_progress import CardProgress, read_progress
 from aimed_gateway.upstream import Generator, Scheduler
 
 log = logging.getLogger("aimed.gateway.prefetch")
@@ -46,6 +48,8 @@ class Prefetcher:
     generator: Generator
     settings: Settings
     inflight: dict[CardKey, asyncio.Task[dict[str, Any]]] = field(default_factory=dict)
+    # The name each in-flight generation has at the generator, whose progress it reports.
+    generation_ids: dict[CardKey, str] = field(default_factory=dict)
     generator_available: bool | None = None
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     _filling: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -91,14 +95,17 @@ class Prefetcher:
         task = self.inflight.get(key)
         if task is not None and not task.done():
             return task
-        task = asyncio.create_task(self._generate(learner_id, item, kind))
+        generation_id = uuid.uuid4().hex
+        task = asyncio.create_task(self._generate(learner_id, item, kind, generation_id))
         self.inflight[key] = task
+        self.generation_ids[key] = generation_id
         task.add_done_callback(lambda done: self._finished(key, done))
         return task
 
     def _finished(self, key: CardKey, task: asyncio.Task[dict[str, Any]]) -> None:
         if self.inflight.get(key) is task:
             del self.inflight[key]
+            self.generation_ids.pop(key, None)
         if task.cancelled():
             return
         error = task.exception()
@@ -107,7 +114,20 @@ class Prefetcher:
         elif error is not None:
             log.error("generation of %s crashed", key, exc_info=error)
 
-    async def _generate(self, learner_id: str, item: dict[str, Any], kind: str) -> dict[str, Any]:
+    async def progress(self, learner_id: str, item: dict[str, Any], kinds: list[str]) -> list[CardProgress]:
+        """How far the generator is with each of these cards of the item (those it can say)."""
+        found = []
+        for kind in kinds:
+            generation_id = self.generation_ids.get(card_key(learner_id, item, kind))
+            if generation_id is not None:
+                progress = await read_progress(self.generator, generation_id, kind)
+                if progress is not None:
+                    found.append(progress)
+        return found
+
+    async def _generate(
+        self, learner_id: str, item: dict[str, Any], kind: str, generation_id: str
+    ) -> dict[str, Any]:
         # Another gateway process, or a task that just finished, may have stored it already.
         existing = (await self.stored_cards(learner_id, item)).get(kind)
         if existing is not None:
@@ -144,7 +164,9 @@ class Prefetcher:
         if self.settings.generation_max_tokens is not None:
             request["max_tokens"] = self.settings.generation_max_tokens
         try:
-            generated = await self.generator.post_json("/v1/cards", request)
+            generated = await self.generator.post_json(
+                "/v1/cards", request, headers={"X-Generation-Id": generation_id}
+            )
         except ServiceError as exc:
             if is_generator_down(exc):
                 self.generator_available = False

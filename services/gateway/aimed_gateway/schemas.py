@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aimed_contracts.fields import MAX_ROW_ID, CalendarDate, ModuloName, RowId, TopicTitle
+from aimed_gateway.generation_progress import CardProgress
 
 Grade = Literal["fail", "hard", "good", "easy"]
 GRADES: tuple[Grade, ...] = ("fail", "hard", "good", "easy")
@@ -187,6 +188,10 @@ class StudyNext(BaseModel):
     message: str | None = None
     detail: Any = None
     generation_available: bool = True
+    progress: list[CardProgress] = Field(
+        default_factory=list,
+        description="`generating`: each missing card the model is writing, with its tokens so far.",
+    )
 
 
 class ReviewCreate(BaseModel):

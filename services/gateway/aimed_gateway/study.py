@@ -138,6 +138,7 @@ async def next_item(
         retry_after_s=prefetcher.settings.retry_after_s,
         message="Generando la tarjeta con el modelo local…",
         generation_available=available,
+        progress=await prefetcher.progress(learner_id, item, missing),
     )
 
 

@@ -22,6 +22,7 @@ import httpx
 from aimed_contracts.errors import ServiceError
 from aimed_generator.config import BackendKind, Settings
 from aimed_generator.errors import ContextTooLarge, ModelTimeout, ModelUnavailable
+from aimed_generator.progress import GenerationProgress, StreamedChat, following
 
 # The estimate for servers without a tokenizer endpoint. Llama-3/Qwen/SmolLM BPE
 # vocabularies average 3.5-4.5 characters per token on Spanish clinical prose; 3 errs
@@ -138,6 +139,12 @@ class OpenAICompatibleBackend:
                 f"Talking to the model server at {self.base_url} failed ({type(exc).__name__}).",
                 detail={"url": url},
             ) from None
+        self._check_status(response, path)
+        return response
+
+    def _check_status(self, response: httpx.Response, path: str) -> None:
+        """The model server's refusals as typed errors (a streamed answer's too, once read)."""
+        url = f"{self.base_url}{path}"
         if response.status_code == 503:
             raise ModelUnavailable(
                 f"The model server at {self.base_url} is not ready: {_upstream_message(response)}",
@@ -155,7 +162,6 @@ class OpenAICompatibleBackend:
                 f"The model server answered {response.status_code} to {path}: {_upstream_message(response)}",
                 detail={"url": url, "status": response.status_code},
             )
-        return response
 
     async def _model_id(self) -> str:
         if self.settings.llm_model:
@@ -243,11 +249,47 @@ class OpenAICompatibleBackend:
             temperature=temperature,
         )
         start = time.perf_counter()
-        response = await self._call(
-            "POST", "/v1/chat/completions", json=body, timeout_s=self.settings.request_timeout_s
-        )
+        progress = following(schema_name)
+        if progress is not None:
+            # Someone waits for this card: stream it, so its tokens can be counted as they come.
+            progress.begin_attempt(max_tokens)
+            payload = await self._stream_chat(body, progress)
+        else:
+            response = await self._call(
+                "POST", "/v1/chat/completions", json=body, timeout_s=self.settings.request_timeout_s
+            )
+            payload = response.json()
         wall_ms = (time.perf_counter() - start) * 1000
-        return self._parse_completion(response.json(), wall_ms, info.model_id)
+        return self._parse_completion(payload, wall_ms, info.model_id)
+
+    async def _stream_chat(self, body: dict[str, Any], progress: GenerationProgress) -> dict[str, Any]:
+        """`stream: true`: reads the server-sent events into the answer a plain call would give."""
+        path = "/v1/chat/completions"
+        body = {**body, "stream": True, "stream_options": {"include_usage": True}}
+        streamed = StreamedChat(progress)
+        timeout_s = self.settings.request_timeout_s
+        try:
+            async with (
+                asyncio.timeout(timeout_s),
+                self.client.stream("POST", f"{self.base_url}{path}", json=body) as response,
+            ):
+                if response.status_code != 200:
+                    await response.aread()
+                    self._check_status(response, path)
+                async for line in response.aiter_lines():
+                    streamed.feed_line(line)
+        except (TimeoutError, httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
+            raise ModelTimeout(
+                f"The model server at {self.base_url} did not finish {path} within {timeout_s:g} s.",
+                detail={"url": f"{self.base_url}{path}", "timeout_s": timeout_s},
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ModelUnavailable(
+                f"The model server at {self.base_url} is unreachable ({type(exc).__name__}); "
+                "start it (make llama-start) or fix AIMED_GENERATOR_LLM_BASE_URL.",
+                detail={"url": f"{self.base_url}{path}"},
+            ) from None
+        return streamed.answer()
 
     def _parse_completion(self, payload: dict[str, Any], wall_ms: float, model_id: str) -> Completion:
         try:

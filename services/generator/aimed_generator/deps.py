@@ -10,6 +10,7 @@ from aimed_generator.backends import ModelBackend
 from aimed_generator.generation import CardGenerator
 from aimed_generator.limiter import SlotLimiter
 from aimed_generator.metrics import GeneratorMetrics
+from aimed_generator.progress import ProgressBoard
 
 
 def get_generator(request: Request) -> CardGenerator:
@@ -32,7 +33,16 @@ def get_metrics(request: Request) -> GeneratorMetrics:
     return metrics
 
 
+def get_progress(request: Request) -> ProgressBoard:
+    """The generations being followed (made on first use: only `/v1/cards` and its readers need it)."""
+    board: ProgressBoard | None = getattr(request.app.state, "progress", None)
+    if board is None:
+        board = request.app.state.progress = ProgressBoard()
+    return board
+
+
 GeneratorDep = Annotated[CardGenerator, Depends(get_generator)]
 BackendDep = Annotated[ModelBackend, Depends(get_backend)]
 LimiterDep = Annotated[SlotLimiter, Depends(get_limiter)]
 MetricsDep = Annotated[GeneratorMetrics, Depends(get_metrics)]
+ProgressDep = Annotated[ProgressBoard, Depends(get_progress)]
