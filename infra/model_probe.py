@@ -279,6 +279,14 @@ def main(argv: list[str] | None = None) -> int:
     servers = args.ports or KNOWN_SERVERS
     found, skipped = probe(servers, timeout_s=args.timeout)
     print("\n".join(found_report(found, skipped, servers)), file=sys.stderr)
+    proxy_port = env.get("AIMED_PROXY_PORT") or "8080"
+    if any(s.base_url.endswith(f":{proxy_port}") for s in [*found, *skipped]):
+        # AI-Med's own proxy listens there by default: the stack would not start.
+        print(
+            f"  Port {proxy_port} is taken (see above) and AI-Med's page needs a port of its own:"
+            " AIMED_PROXY_PORT=8090 make run",
+            file=sys.stderr,
+        )
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     try:
         choice = choose(found, env.get("AIMED_MODEL"), ask_on_terminal if interactive else None)
