@@ -181,6 +181,7 @@ _FORBIDDEN_OPTION = re.compile(
 _OPTION_TRIM = re.compile(r"^[\s\W]+|[\s\W]+$")
 
 
+@lru_cache(maxsize=4096)
 def normalise_for_match(text: str) -> str:
     """Whitespace, quotes, dashes and case normalised: how sources are found in the context."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)

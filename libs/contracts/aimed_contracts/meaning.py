@@ -279,13 +279,15 @@ def placed_quantities(text: str, defined: Defined = ()) -> tuple[Placed, ...]:
 
 
 _GAP_CUT = re.compile(r",|;")
+_SPACE = re.compile(r"\s")
+_NEXT_ITEM = re.compile(r"\s(?:y|e|o|u)\s")
 
 
 def _gap_cut(gap: str) -> int:
     cuts = list(_GAP_CUT.finditer(gap))
     if cuts:
         return cuts[-1].end()
-    spaces = [m.start() for m in re.finditer(r"\s", gap)]
+    spaces = [m.start() for m in _SPACE.finditer(gap)]
     return spaces[len(spaces) // 2] if spaces else len(gap)
 
 
@@ -315,4 +317,4 @@ def _clause_head(text: str) -> str:
     parts = _ENTITY_BREAK.split(text, maxsplit=1)
     head = parts[0] if parts else ""
     # What follows "y"/"o" after a number starts the next item, not this number's entity.
-    return re.split(r"\s(?:y|e|o|u)\s", head, maxsplit=1)[0]
+    return _NEXT_ITEM.split(head, maxsplit=1)[0]

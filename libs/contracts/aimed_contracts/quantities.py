@@ -169,6 +169,7 @@ _WORDED_NUMBER = re.compile(
 )
 
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _HEADER_UNIT = re.compile(r"\(\s*([^\W\d_][^\s()]*)\s*\)")
 _NUMBER = re.compile(r"(?<![\w.,])(?:[1-9]\d{0,2}(?:\.\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)")
 # A unit starts with a letter, and so does each "/" segment: "mL/min/1,73 m²" is mL/min, then 1,73 m².
@@ -298,7 +299,7 @@ def _quantities(text: str, normalised: bool) -> tuple[Quantity, ...]:
 
 def worded_values(text: str) -> set[str]:
     """Values of the numbers written as words anywhere in `text` ("dos de estos criterios")."""
-    return {str(_NUMBER_WORDS[word]) for word in re.findall(r"[^\W\d_]+", fold(text)) if word in NUMBER_WORDS}
+    return {str(_NUMBER_WORDS[word]) for word in _LETTERS.findall(fold(text)) if word in NUMBER_WORDS}
 
 
 class QuantityIndex:
