@@ -148,6 +148,10 @@ class CardPublic(BaseModel):
     markdown: str
     grounding_report: dict[str, Any] | None = None
     model_id: str | None = None
+    origin: Literal["model", "example"] = Field(
+        default="model",
+        description="`model`: written by `model_id`; `example`: a hand-written example card of the demo.",
+    )
     created_at: datetime | None = None
 
 
