@@ -18,12 +18,18 @@ function: keep the signature stable.
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache, lru_cache
 
 import pysbd
 
 # Titles before a name: pySBD ends a sentence after them when the name is capitalised.
 _TITLE_END = re.compile(r"(?:^|\s)(?:Dr|Dra|Sr|Sra|Srta|Prof|Profa)\.\s*$")
+
+
+# pySBD's Segmenter keeps the text being split on the instance; the generator splits in
+# worker threads, so one split at a time.
+_SEGMENTER_LOCK = threading.Lock()
 
 
 @cache
@@ -44,7 +50,9 @@ def _pieces(line: str) -> list[str]:
     """pySBD's pieces of one line, cut from the line itself so nothing is altered."""
     pieces: list[str] = []
     cursor = 0
-    for segment in _segmenter().segment(line):
+    with _SEGMENTER_LOCK:
+        segments = _segmenter().segment(line)
+    for segment in segments:
         found = line.find(segment.strip(), cursor)
         if found < 0:  # pySBD changed the text: keep the rest of the line whole
             break
