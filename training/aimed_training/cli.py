@@ -157,6 +157,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from aimed_training.rescore import rescore
+
+    report = rescore(args.report, suffix=args.suffix, data=args.data)
+    for mode, summary in report["summary"].items():
+        print(
+            f"{mode}: schema-valid {summary['schema_valid_rate']:.1%}, "
+            f"grounded {summary['grounded_rate']:.1%}, issues {summary['issue_counts']}"
+        )
+    counts = report["rescore"]
+    print(f"re-judged {counts['rescored']} card(s); {counts['not_rescored']} had no stored output")
+    return 0
+
+
 def cmd_pack(args: argparse.Namespace) -> int:
     import shutil
 
@@ -265,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallel", type=int, default=1, help="llama-server slots; rows run that many at a time")
     p.add_argument("--limit", type=int, help="only the first N rows")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("rescore", help="re-judge an eval report's stored answers with the current gate")
+    p.add_argument("report", type=Path, help="an eval.json written by `aimed-train eval`")
+    p.add_argument("--suffix", default="gate2", help="written beside it as STEM-SUFFIX.json and .md")
+    p.add_argument("--data", type=Path, help="the held-out rows (default: the path the report names)")
+    p.set_defaults(func=cmd_rescore)
 
     p = sub.add_parser("pack", help="copy a run's GGUF and run record into one folder (e.g. Drive)")
     p.add_argument("--run", type=Path, required=True)

@@ -56,6 +56,9 @@ class CardOutcome:
     tokens_per_s: float
     latency_ms: float
     error: str | None = None
+    # The answer as the gate saw it (the card the generator returned, or the raw completion
+    # without json_schema): `aimed-train rescore` re-judges it when the gate changes.
+    output: str | None = None
 
 
 @dataclass
@@ -122,6 +125,7 @@ async def _with_schema(generator: CardGenerator, index: int, request: CardReques
         completion_tokens=response.usage.completion_tokens,
         tokens_per_s=response.timings.tokens_per_s,
         latency_ms=response.timings.total_ms,
+        output=json.dumps(response.card, ensure_ascii=False),
     )
 
 
@@ -160,6 +164,7 @@ async def _without_schema(generator: CardGenerator, index: int, request: CardReq
         completion_tokens=completion.completion_tokens,
         tokens_per_s=completion.tokens_per_s,
         latency_ms=(time.perf_counter() - started) * 1000,
+        output=completion.text,
     )
 
 
