@@ -167,6 +167,8 @@ class TopicsView {
       const assigned = byDate.get(key) || [];
       cells.push(h('td', { class: assigned.length ? 'has-topics' : '', dataset: { date: key } },
         h('span', { class: 'day-number', text: String(day) }),
+        // A phone's seventh of the width fits no title: it shows the count (CSS picks).
+        assigned.length ? h('span', { class: 'day-count', text: pluralize(assigned.length, 'tema', 'temas') }) : null,
         assigned.length ? h('ul', {}, assigned.map((t) => h('li', { text: t.title }))) : null));
       if (cells.length === 7) {
         rows.push(h('tr', {}, cells));
