@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from aimed_contracts.grounding import check_card
-from aimed_contracts.lexicon import Vocabulary, is_term, is_verb, lemma
+from aimed_contracts.lexicon import Vocabulary, is_participle, is_term, is_verb, lemma
 from aimed_contracts.quantities import QuantityIndex, quantities
 
 TOPIC = "Hiperpotasemia y diálisis urgente"
@@ -111,6 +111,50 @@ def test_adverbs_are_not_terms_and_enclitics_are_lemmatised() -> None:
 @pytest.mark.parametrize(("claim", "context"), [("transfusiones", "transfunde"), ("suspensión", "suspende")])
 def test_derivations_fundir_fusion_and_nder_nsion_match(claim: str, context: str) -> None:
     assert Vocabulary([f"Se {context} si procede."]).supports(claim)
+
+
+@pytest.mark.parametrize("word", ["cuidados", "recaída", "tratados"])
+def test_participles_of_ar_er_and_ir_verbs_are_not_terms(word: str) -> None:
+    # -ado is an -ar verb's participle, -ido / -ída an -er or an -ir verb's; a plural
+    # participle lemmatises to its singular, which is still a participle.
+    assert is_participle(word)
+    assert not is_term(word)
+
+
+@pytest.mark.parametrize("word", ["nitrato", "hemorragia", "apixabán"])
+def test_nouns_ending_like_a_participle_stem_are_not_participles(word: str) -> None:
+    assert not is_participle(word)
+
+
+@pytest.mark.parametrize(
+    ("claim", "context"),
+    [
+        ("hipercalcemia", "El calcio sérico corregido supera 12 mg/dL."),  # analyte + -emia
+        ("hipomagnesemia", "Se repone el magnesio por vía iv."),
+        ("hiponatremia", "Iones (Na) cada 6 h."),  # Latin root natr- = sodio = Na
+        ("hipokalemia", "Iones (K) cada 6 h."),  # Latin root kal- = potasio = K
+        ("hipertensión", "La TA se mide en ambos brazos."),  # graded prefix + tensión (TA)
+    ],
+)
+def test_graded_prefixes_and_analyte_levels_match_their_analyte(claim: str, context: str) -> None:
+    assert Vocabulary([context]).supports(claim)
+
+
+def test_an_ungraded_emia_word_is_not_derived_from_a_cell_or_analyte() -> None:
+    # "leucemia" is a disease, not the level of "leucocitos": only graded words are derived.
+    assert not Vocabulary(["Recuento de leucocitos."]).supports("leucemia")
+
+
+@pytest.mark.parametrize(
+    ("claim", "context"),
+    [
+        ("hipocalcemia", "Se repone el magnesio por vía iv."),  # another analyte
+        ("hipotermia", "La TA se mide en ambos brazos."),  # "termia" is not in the context
+        ("hiperuricemia", "Iones (Na) cada 6 h."),
+    ],
+)
+def test_graded_words_of_another_analyte_stay_unsupported(claim: str, context: str) -> None:
+    assert not Vocabulary([context]).supports(claim)
 
 
 def test_a_word_with_a_capital_letter_is_a_term_as_a_pair() -> None:

@@ -104,9 +104,15 @@ def test_what_a_capable_model_writes_passes(summary: str) -> None:
 
 
 def test_the_topic_supports_its_own_words_only_when_passed() -> None:
-    card = battlecard("La hiperkalemia grave se trata con gluconato cálcico.")
-    assert codes(card) == []
+    card = battlecard("El tromboembolismo se previene al anticoagular la FA.")
+    assert codes(card, topic="Tromboembolismo en la FA") == []
     assert codes(card, topic=None) == [("unsupported_term", "summary")]
+
+
+def test_a_graded_analyte_word_is_supported_by_the_analyte_the_context_names() -> None:
+    # "hiperkalemia": hiper- + kal- (Latin root of K, potasio) + -emia; the context names
+    # "K" and "hiperpotasemia", so no topic is needed.
+    assert codes(battlecard("La hiperkalemia grave se trata con gluconato cálcico."), topic=None) == []
 
 
 def test_vignette_values_may_recur_in_the_explanation_and_rubric() -> None:

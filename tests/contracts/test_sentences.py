@@ -59,3 +59,31 @@ def test_every_sentence_is_a_verbatim_piece_of_the_text_in_order() -> None:
         assert found >= cursor, sentence
         cursor = found + len(sentence)
     assert "".join(sentences).replace(" ", "") == "".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "• TA sistólica < 90 mmHg, FC > 120 lpm",
+        "Fármaco | Dosis | Vía Atropina | 0,5 mg | iv",
+        "La dosis máxima es 3 mg.",
+        "¿Cuál es el umbral?",
+    ],
+)
+def test_a_line_without_an_inner_stop_is_one_sentence_without_calling_pysbd(
+    line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aimed_contracts.sentences as sentences
+
+    def fail() -> None:
+        raise AssertionError("pySBD called on a line with no inner stop")
+
+    monkeypatch.setattr(sentences, "_segmenter", fail)
+    assert sentences._pieces(line) == [line]
+
+
+def test_a_line_with_an_inner_stop_is_still_split_by_pysbd() -> None:
+    assert split_sentences("Dosis de 0,5 mg i.v. cada 5 min. Máximo 3 mg.") == [
+        "Dosis de 0,5 mg i.v. cada 5 min.",
+        "Máximo 3 mg.",
+    ]

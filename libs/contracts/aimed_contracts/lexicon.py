@@ -185,7 +185,9 @@ def is_term(word: str) -> bool:
     folded = fold(word)
     if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < 2:
         return False
-    return zipf(word) < TERM_MAX_ZIPF and not is_verb(word) and not folded.endswith("mente")
+    if zipf(word) >= TERM_MAX_ZIPF or folded.endswith("mente"):
+        return False
+    return not is_verb(word) and not is_participle(word)
 
 
 @lru_cache(maxsize=65536)
@@ -197,8 +199,25 @@ def is_verb(word: str) -> bool:
     infinitive = lemma(word)
     participle = _PARTICIPLE.fullmatch(fold(word))
     if participle is not None and infinitive == word.casefold():
-        # "guiados": simplemma gives the participle itself; try its infinitive.
+        # "sedada": simplemma gives the participle itself; try its infinitive.
         infinitive = participle.group("root") + ("ar" if participle.group("vowel") == "a" else "ir")
+    return _is_infinitive(infinitive)
+
+
+@lru_cache(maxsize=65536)
+def is_participle(word: str) -> bool:
+    """Is the word a participle ("guiados", "recaída", "perfundido")? simplemma gives the
+    participle or its masculine singular; -ado is an -ar verb's, -ido / -ída an -er or an
+    -ir verb's. Not a term (a verb form), but kept apart from `is_verb`: "no complicada"
+    is a name, not a negated verb, for the polarity check."""
+    participle = _PARTICIPLE.fullmatch(fold(lemma(word)))
+    if participle is None:
+        return False
+    endings = ("ar",) if participle.group("vowel") == "a" else ("er", "ir")
+    return any(_is_infinitive(participle.group("root") + ending) for ending in endings)
+
+
+def _is_infinitive(infinitive: str) -> bool:
     ending = fold(infinitive)[-2:]
     if ending not in ("ar", "er", "ir") or len(infinitive) < 4:
         return False
@@ -247,6 +266,14 @@ def defined_abbreviations(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# Medical word formation (general, not tied to any guideline): a graded prefix, and the
+# blood/urine level of an analyte; the Latin roots are those of the element symbols.
+_GRADED = re.compile(r"^(?:hiper|hipo|normo)")
+_MIN_BASE = 5
+_LEVEL = re.compile(r"(?P<root>[a-z]+?)(?:emia|uria)")
+_LATIN_ROOTS = {"natr": "sodi", "kal": "potas", "ferr": "hierr"}
+
+
 class Vocabulary:
     """The words of some texts, indexed for the question "do they support this word?"."""
 
@@ -288,6 +315,24 @@ class Vocabulary:
         return self._supports_word(word)
 
     def _supports_word(self, word: str) -> bool:
+        if self._supports_form(word):
+            return True
+        # hiper-/hipo-/normo- + X names a level of X ("hipertensión" / "tensión"), and
+        # analyte + -emia/-uria its level in blood or urine ("potasemia" / "potasio",
+        # "hiponatremia" / "sodio" through the Latin root): supported when X is.
+        # Only graded: "leucemia" is a disease, not the level of "leucocitos".
+        base = _GRADED.sub("", fold(word))
+        if base == fold(word) or len(base) < _MIN_BASE:
+            return False
+        if self._supports_form(base):
+            return True
+        level = _LEVEL.fullmatch(base)
+        if level is None:
+            return False
+        root = _LATIN_ROOTS.get(level.group("root"), level.group("root"))
+        return len(root) >= _MIN_ROOT and root in self.prefixes
+
+    def _supports_form(self, word: str) -> bool:
         if not self.forms.isdisjoint(forms(word)):
             return True
         for stem in {_fusion(s) for s in _stem(lemma(word.casefold())) | _stem(word.casefold())}:

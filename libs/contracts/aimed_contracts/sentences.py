@@ -27,6 +27,9 @@ import pysbd
 _TITLE_END = re.compile(r"(?:^|\s)(?:Dr|Dra|Sr|Sra|Srta|Prof|Profa)\.\s*$")
 
 
+# A sentence can end only at one of these followed by more text on the line.
+_INNER_STOP = re.compile(r"[.!?…;:](?=.*\w)")
+
 # pySBD's Segmenter keeps the text being split on the instance; the generator splits in
 # worker threads, so one split at a time.
 _SEGMENTER_LOCK = threading.Lock()
@@ -48,6 +51,10 @@ def _continues(previous: str, piece: str) -> bool:
 
 def _pieces(line: str) -> list[str]:
     """pySBD's pieces of one line, cut from the line itself so nothing is altered."""
+    if not _INNER_STOP.search(line):
+        # No stop before the line's last word: pySBD would return the line whole (a bullet,
+        # a table row, a one-sentence line), and it costs milliseconds per call.
+        return [line]
     pieces: list[str] = []
     cursor = 0
     with _SEGMENTER_LOCK:
