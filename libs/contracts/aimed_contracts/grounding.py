@@ -499,8 +499,10 @@ class _Gate:
         if any(coverage(part, source_keys) >= _CITED_MIN_COVERAGE for part in parts):
             return
         cited = coverage(claim_keys, source_keys)
+        if cited >= _CITED_MIN_COVERAGE:
+            return  # the context's other sentences matter only when the cited one falls short
         best = max((coverage(claim_keys, k) for _s, k in self.context.sentence_keys), default=0.0)
-        if cited < _CITED_MIN_COVERAGE and best >= cited + _CITED_BETTER_BY:
+        if best >= cited + _CITED_BETTER_BY:
             self.issue(
                 "claim_not_in_cited_source",
                 claim.field,

@@ -58,7 +58,10 @@ def _pieces(line: str) -> list[str]:
     pieces: list[str] = []
     cursor = 0
     with _SEGMENTER_LOCK:
-        segments = _segmenter().segment(line)
+        # The processor's sentences, without `segment`'s char-span step: that step compiles a
+        # new pattern per sentence (evicting pySBD's own patterns from `re`'s cache), and the
+        # pieces are cut from the line below anyway.
+        segments = _segmenter().processor(line).process()
     for segment in segments:
         found = line.find(segment.strip(), cursor)
         if found < 0:  # pySBD changed the text: keep the rest of the line whole
