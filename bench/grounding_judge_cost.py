@@ -88,6 +88,13 @@ async def measure_cost(url: str, n_cards: int) -> None:
                 except ValueError:
                     verdict = "unparsable"
                 cached = completion.cached_tokens or 0
+                done = completion
+                print(
+                    f"{case.id} {claim.field}: {wall_ms:.0f} ms wall, prompt {done.prompt_tokens} tokens "
+                    f"({done.prompt_tokens - cached} evaluated, {done.prompt_ms or 0:.0f} ms), "
+                    f"{done.completion_tokens} generated ({done.generation_ms:.0f} ms): {verdict}",
+                    flush=True,
+                )
                 rows.append(
                     {
                         "first": position == 0,
