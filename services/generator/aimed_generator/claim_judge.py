@@ -74,7 +74,9 @@ class ClaimJudge:
         except ModelTimeout as exc:
             return JudgeFailure("timeout", exc.message), 0.0
         except ModelUnavailable as exc:
-            return JudgeFailure("unreachable", exc.message), 0.0
+            # The backend's hint names the generator's URL setting; the judge has its own.
+            hint = "the judge's server is AIMED_GENERATOR_JUDGE_BASE_URL (default: the generator's)"
+            return JudgeFailure("unreachable", f"{exc.message} ({hint})"), 0.0
         except ServiceError as exc:
             return JudgeFailure("error", exc.message), 0.0
         except (ValueError, KeyError, TypeError) as exc:
