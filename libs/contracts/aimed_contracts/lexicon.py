@@ -14,9 +14,9 @@
 A word followed by a capital letter ("vitamina D", "hepatitis B") is a term as a pair
 (`designated_names`): the context must name the same pair.
 
-Never terms: verb forms and "-mente" adverbs (a drug, test or finding is named by a noun or
-an adjective; `is_verb`), unit spellings and numbers written as words (the quantity check
-owns them).
+Never terms: verb forms, participles and "-mente" adverbs (a drug, test or finding is named
+by a noun or an adjective; `is_verb`, `is_participle`), unit spellings and numbers written
+as words (the quantity check owns them).
 
 **What supports a term.** Words of the context, of the topic title, and the context's
 abbreviations with their expansions. Two words match when they share a form:
@@ -28,6 +28,9 @@ abbreviations with their expansions. Two words match when they share a form:
   a "-sis" noun matches its "-tico" adjective ("trombólisis" / "trombolítica", "sepsis" /
   "séptico" where the root is long enough), "-fundir" its "-fusión" ("transfunde" /
   "transfusión") and "-nder" its "-nsión" ("suspende" / "suspensión");
+- a graded word (hiper-/hipo-/normo- + X) matches X, and a graded analyte level
+  (+ -emia/-uria) its analyte, by root or by the Latin root of its element symbol
+  ("hipertensión" / "tensión", "hiperpotasemia" / "potasio", "hiponatremia" / "sodio");
 - an abbreviation matches its expansion either way: the table's pairs ("K" ↔ "potasio",
   "TA" ↔ "tensión arterial", "PLT" ↔ "plaquetas", "NaHCO3" ↔ "bicarbonato"), and
   definitions in the context ("fibrilación auricular (FA)", "FA (fibrilación auricular)").
