@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from infra.login_link import login_link
 from infra.stack import Stack, StackConfig, StackError, port_in_use
 from tests.support.llama import REPO
 
@@ -75,13 +76,19 @@ def test_make_run_and_make_stop(tmp_path: Path) -> None:
         "AIMED_LLAMA_PORT": str(config.llama_port),
         # No background generation: this test is about processes, not cards.
         "AIMED_GATEWAY_PREFETCH_DEPTH": "0",
+        # The demo model whatever model servers this machine runs (tests/infra/test_model_probe.py
+        # covers finding them).
+        "AIMED_MODEL": "demo",
     }
     run = subprocess.run(["bash", "infra/scripts/run.sh"], cwd=REPO, env=env, capture_output=True, text=True)
     try:
         assert run.returncode == 0, run.stdout + run.stderr
         token = (tmp_path / "token").read_text().strip()
         assert token in run.stdout
-        assert config.proxy_url in run.stdout
+        # The sign-in link, made by the function tests/e2e/test_first_hour.py opens.
+        assert login_link(config.proxy_url, token) in run.stdout
+        assert "Model: the tiny demo model" in run.stderr
+        assert "hand-written example cards" in run.stdout
         assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600
         stack = Stack(config)
         assert set(stack.running()) == {"llama", "generator", "scheduler", "gateway", "mcp", "nginx"}

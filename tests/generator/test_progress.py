@@ -3,18 +3,21 @@ and `GET /v1/generations/{id}` shows its tokens so far and tokens per second."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
+from aimed_generator.backends import LlamaServerBackend
 from aimed_generator.config import Settings
 from aimed_generator.main import create_app
-from aimed_generator.progress import GenerationProgress, StreamedChat
+from aimed_generator.progress import GenerationProgress, ProgressBoard, StreamedChat
 from tests.support.llama import LlamaServer
 
 LLAMA_STREAM = [
@@ -63,7 +66,7 @@ def test_an_unknown_or_malformed_generation_id_is_a_clear_4xx() -> None:
 @pytest.fixture(scope="module")
 def generator(llama_server: LlamaServer) -> Iterator[TestClient]:
     settings = Settings(
-        llm_base_url=llama_server.url, max_attempts=1, request_timeout_s=600, log_level="WARNING"
+        llm_base_url=llama_server.url, max_attempts=1, request_timeout_s=1800, log_level="WARNING"
     )
     with TestClient(create_app(settings)) as client:
         yield client
@@ -82,7 +85,7 @@ def test_the_tokens_of_a_card_being_written_advance_until_it_is_done(generator: 
                 "topic": EXAMPLE_TOPIC,
                 "contexts": [{"id": 1, "text": EXAMPLE_CONTEXT}],
                 "seed": 5,
-                "max_tokens": 96,
+                "max_tokens": 48,
                 "policy": "flag",
             },
             headers={"X-Generation-Id": generation_id},
@@ -91,7 +94,7 @@ def test_the_tokens_of_a_card_being_written_advance_until_it_is_done(generator: 
     thread = threading.Thread(target=write)
     thread.start()
     seen: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 1800
     while thread.is_alive() and time.monotonic() < deadline:
         response = generator.get(f"/v1/generations/{generation_id}")
         if response.status_code == 200:
@@ -102,7 +105,7 @@ def test_the_tokens_of_a_card_being_written_advance_until_it_is_done(generator: 
     # Several readings while it wrote, each at least the one before, and rising overall.
     assert len(set(writing)) >= 3, seen[-5:]
     assert writing == sorted(writing) and writing[-1] > writing[0]
-    assert all(s["kind"] == "battlecard" and s["max_tokens"] == 96 for s in seen if s["state"] == "writing")
+    assert all(s["kind"] == "battlecard" and s["max_tokens"] == 48 for s in seen if s["state"] == "writing")
     assert any(s["tokens_per_s"] for s in seen)
     final = generator.get(f"/v1/generations/{generation_id}").json()
     assert final["state"] == "done"
@@ -111,3 +114,47 @@ def test_the_tokens_of_a_card_being_written_advance_until_it_is_done(generator: 
     assert card.status_code in (200, 422), card.text
     if card.status_code == 200:
         assert final["tokens"] == card.json()["usage"]["completion_tokens"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.llama
+@pytest.mark.anyio
+async def test_the_backend_streams_a_followed_completion_and_counts_each_token(
+    llama_server: LlamaServer,
+) -> None:
+    """A short prompt, so it is quick even on a busy machine: the count rises while it streams
+    and ends equal to the server's own count; an unfollowed completion is not streamed."""
+    settings = Settings(llm_base_url=llama_server.url, request_timeout_s=600, log_level="WARNING")
+    board = ProgressBoard()
+    messages = [{"role": "user", "content": "Escribe un poema largo sobre el mar."}]
+    async with httpx.AsyncClient(timeout=600) as client:
+        backend = LlamaServerBackend(client, settings)
+        readings: list[int] = []
+
+        async def watch() -> None:
+            while True:
+                entry = board.get("poema-0001")
+                if entry is not None:
+                    readings.append(entry.tokens)
+                await asyncio.sleep(0.02)
+
+        watcher = asyncio.create_task(watch())
+        with board.track("poema-0001", "battlecard"):
+            completion = await backend.complete(
+                messages, schema=None, schema_name="aimed_battlecard", seed=1, max_tokens=48, temperature=0.8
+            )
+        watcher.cancel()
+        plain = await backend.complete(
+            messages, schema=None, schema_name="aimed_battlecard", seed=1, max_tokens=48, temperature=0.8
+        )
+    entry = board.get("poema-0001")
+    assert entry is not None and entry.status().state == "done"
+    assert entry.tokens == completion.completion_tokens > 0
+    assert len({r for r in readings if r > 0}) >= 3, readings
+    assert completion.text and completion.tokens_per_s > 0
+    # The same seed without a follower (no stream) writes the same text.
+    assert plain.text == completion.text
