@@ -110,6 +110,10 @@ class StudyView {
         topic ? h('p', {}, 'Tema: ', h('strong', { text: topic })) : null,
         what ? h('p', { text: `El modelo local está escribiendo: ${what}.` }) : null,
         (next.progress || []).map(generationProgress),
+        // Said once, under the bars: the slowness is the machine's, not one card's.
+        (next.progress || []).some((p) => p.slow)
+          ? h('p', { class: 'hint slow-note', text: 'El modelo va lento en este equipo: la tarjeta llegará, pero tardará. Un modelo más pequeño o un equipo con GPU la escribe antes.' })
+          : null,
         h('p', { class: 'hint', text: `Esperando desde hace ${seconds} s. Se mostrará en cuanto esté lista.` }),
       ],
     });
@@ -526,8 +530,8 @@ class StudyView {
   }
 }
 
-// One card the model is writing: a bar of its tokens out of the usual length, the speed,
-// the time left, and a note when the model is slow (a small CPU, a large model).
+// One card the model is writing: a bar of its tokens out of the usual length, the speed
+// and the time left.
 function generationProgress(progress) {
   const kind = KIND_LABELS[progress.kind] || progress.kind;
   const attempt = progress.attempt > 1 ? ` (intento ${progress.attempt})` : '';
@@ -540,8 +544,7 @@ function generationProgress(progress) {
   const label = `${kind}${attempt}: ${progress.tokens} de ~${progress.estimated_tokens} tokens`;
   return h('div', { class: 'generation-progress', dataset: { kind: progress.kind, state: progress.state } },
     h('p', { class: 'generation-label' }, h('strong', { text: label }), [speed, left].filter(Boolean).length ? ` · ${[speed, left].filter(Boolean).join(' · ')}` : ''),
-    h('progress', { max: String(progress.estimated_tokens), value: String(progress.tokens), 'aria-label': label }),
-    progress.slow ? h('p', { class: 'hint slow-note', text: 'El modelo va lento en este equipo: la tarjeta llegará, pero tardará. Un modelo más pequeño o un equipo con GPU la escribe antes.' }) : null);
+    h('progress', { max: String(progress.estimated_tokens), value: String(progress.tokens), 'aria-label': label }));
 }
 
 function formatSeconds(seconds) {
