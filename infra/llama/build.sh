@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 cache="${AIMED_CACHE:-$HOME/.cache/aimed}"
-root="$cache/llama.cpp-$LLAMA_CPP_PYTHON_VERSION"
+root="$cache/llama.cpp-$LLAMA_CPP_PYTHON_VERSION-$LLAMA_BUILD_RECIPE"
 bin="$root/bin"
 if [[ -x "$bin/llama-server" && -x "$bin/llama-quantize" && -f "$root/src/convert_hf_to_gguf.py" ]]; then
   echo "$bin"
@@ -28,10 +28,16 @@ if [[ ! -f "$root/src/CMakeLists.txt" ]]; then
   rm -rf "$root/unpack" "$root/download"
 fi
 command -v cmake >/dev/null || { log "cmake is missing: install it (apt-get install cmake / brew install cmake)"; exit 1; }
+# -march=native turns on the AMX kernels wherever the CPU has AMX; where the kernel or sandbox
+# does not really grant AMX tiles, llama-server dies loading any model (see versions.env).
+# An explicit -mno-* wins over -march=native in GCC and Clang whatever the order.
+no_amx=""
+if [[ "$(uname -m)" == x86_64 ]]; then no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"; fi
 jobs="$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)"
 log "configuring (Release, no curl) and building llama-server, llama-quantize with $jobs jobs; ~5 min on 2 cores"
 cmake -S "$root/src" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
-  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF >&2
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF \
+  -DCMAKE_C_FLAGS="$no_amx" -DCMAKE_CXX_FLAGS="$no_amx" >&2
 cmake --build "$root/build" --config Release -j "$jobs" --target llama-server llama-quantize >&2
 mkdir -p "$bin"
 cp "$root/build/bin/llama-server" "$root/build/bin/llama-quantize" "$bin/"
