@@ -271,7 +271,11 @@ class OpenAICompatibleBackend:
         try:
             async with (
                 asyncio.timeout(timeout_s),
-                self.client.stream("POST", f"{self.base_url}{path}", json=body) as response,
+                # llama-server closes a connection after streaming on it: pooled again, it would
+                # fail the next call (RemoteProtocolError), so this one is never pooled.
+                self.client.stream(
+                    "POST", f"{self.base_url}{path}", json=body, headers={"Connection": "close"}
+                ) as response,
             ):
                 if response.status_code != 200:
                     await response.aread()
