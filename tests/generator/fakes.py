@@ -64,10 +64,13 @@ class FakeBackend:
         seed: int,
         max_tokens: int,
         temperature: float,
+        slot: int | None = None,
     ) -> Completion:
         if self.down is not None:
             raise self.down
-        self.calls.append({"messages": messages, "schema": schema, "seed": seed, "max_tokens": max_tokens})
+        self.calls.append(
+            {"messages": messages, "schema": schema, "seed": seed, "max_tokens": max_tokens, "slot": slot}
+        )
         if self.on_complete is not None:
             self.on_complete()
         if self.gate is not None:

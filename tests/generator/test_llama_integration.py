@@ -290,11 +290,18 @@ async def test_concurrent_requests_beyond_the_slots_queue_or_get_busy(llama_serv
 
 
 def _sources_written(text: str) -> list[str]:
-    """The `sources` array of an answer, even one cut at max_tokens after it."""
-    start = text.index("[", text.index('"sources"'))
-    sources, _ = json.JSONDecoder().raw_decode(text[start:])
-    assert isinstance(sources, list)
-    return sources
+    """The complete strings of an answer's `sources` array, even one cut at max_tokens."""
+    decoder = json.JSONDecoder()
+    at = text.index("[", text.index('"sources"')) + 1
+    sources: list[str] = []
+    while True:
+        at = len(text) - len(text[at:].lstrip(" \n,"))
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except ValueError:
+            return sources  # cut inside a string, or the array ended
+        assert isinstance(value, str), value
+        sources.append(value)
 
 
 @pytest.mark.anyio
@@ -320,7 +327,7 @@ async def test_llama_server_can_only_return_sources_from_the_context(llama_serve
                 schema=structured_output_schema(task, choices),
                 schema_name="battlecard",
                 seed=seed,
-                max_tokens=400,
+                max_tokens=160,  # the sources come first; a cut answer still shows them
                 temperature=1.0,
             )
             written += _sources_written(completion.text)
@@ -330,7 +337,7 @@ async def test_llama_server_can_only_return_sources_from_the_context(llama_serve
 
 def test_a_second_card_of_a_topic_is_served_from_the_cached_prefix(llama_server: LlamaServer) -> None:
     """llama-server's own timings: the drill after the BattleCard evaluates only the task part,
-    even with another topic's card in between (slot similarity and the RAM prompt cache)."""
+    even with another topic's card in between (the generator sends the topic back to its slot)."""
     first, other = gold_topics()[4], gold_topics()[5]
 
     def card(gold: Any, **fields: Any) -> dict[str, Any]:
@@ -353,8 +360,6 @@ def test_a_second_card_of_a_topic_is_served_from_the_cached_prefix(llama_server:
         card(first, task="battlecard")
         card(other, task="battlecard")
         drill = card(first, task="drill", level=1)
-        variant = card(first, task="variant", level=2, angle={"perspective": "tratamiento"})
-    for later in (drill, variant):
-        assert later["cached_prompt_tokens"] is not None, "llama-server reports timings.cache_n"
-        evaluated = later["prompt_tokens"] - later["cached_prompt_tokens"]
-        assert evaluated <= 0.15 * later["prompt_tokens"], later
+    assert drill["cached_prompt_tokens"] is not None, "llama-server reports timings.cache_n"
+    evaluated = drill["prompt_tokens"] - drill["cached_prompt_tokens"]
+    assert evaluated <= 0.15 * drill["prompt_tokens"], drill

@@ -85,6 +85,7 @@ class ModelBackend(Protocol):
         seed: int,
         max_tokens: int,
         temperature: float,
+        slot: int | None = None,
     ) -> Completion: ...
 
 
@@ -212,6 +213,7 @@ class OpenAICompatibleBackend:
         seed: int,
         max_tokens: int,
         temperature: float,
+        slot: int | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": model_id,
@@ -237,6 +239,7 @@ class OpenAICompatibleBackend:
         seed: int,
         max_tokens: int,
         temperature: float,
+        slot: int | None = None,
     ) -> Completion:
         info = await self.info()
         body = self._completion_body(
@@ -247,6 +250,7 @@ class OpenAICompatibleBackend:
             seed=seed,
             max_tokens=max_tokens,
             temperature=temperature,
+            slot=slot,
         )
         start = time.perf_counter()
         progress = following(schema_name)
@@ -347,14 +351,16 @@ class LlamaServerBackend(OpenAICompatibleBackend):
             )
         return self._info
 
-    def _completion_body(self, model_id: str, messages: Messages, **kwargs: Any) -> dict[str, Any]:
+    def _completion_body(
+        self, model_id: str, messages: Messages, *, slot: int | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         body = super()._completion_body(model_id, messages, **kwargs)
-        # Keep the evaluated prompt in the slot (llama-server's default, said explicitly):
-        # the next card of the topic starts with the same rules and context. No `id_slot`:
-        # llama-server gives a request the idle slot whose cached prompt shares the longest
-        # prefix with it, and its RAM prompt cache (--cache-ram) restores a prefix that
-        # another topic pushed out (docs/generator.md, "Prompt cache").
+        # Keep the evaluated prompt in the slot (llama-server's default, said explicitly),
+        # and send the request to the slot that holds its topic's prompt (slots.py): the
+        # next card of the topic starts with the same rules and context.
         body["cache_prompt"] = True
+        if slot is not None:
+            body["id_slot"] = slot
         if self.settings.dry_multiplier > 0:
             # llama-server's own sampler extension; other OpenAI-style servers may refuse it.
             body["dry_multiplier"] = self.settings.dry_multiplier

@@ -45,6 +45,7 @@ from aimed_generator.models import (
     Timings,
     Usage,
 )
+from aimed_generator.slots import SlotAffinity, prefix_key
 
 if TYPE_CHECKING:
     from aimed_generator.claim_judge import ClaimJudge
@@ -278,6 +279,7 @@ class CardGenerator:
         self.limiter = limiter
         self.metrics = metrics
         self.settings = settings
+        self.slots = SlotAffinity()
         self.claim_judge = claim_judge  # optional model judge (aimed_generator.claim_judge)
 
     async def generate(self, request: CardRequest) -> CardResponse:
@@ -315,25 +317,28 @@ class CardGenerator:
             contexts = [c.text for c in fitted.task.contexts]
             attempts: list[_Attempt] = []
             gate_ms = 0.0
-            for number in range(1, max_attempts + 1):
-                seed = (base_seed + number - 1) % SEED_SPACE
-                completion = await self.backend.complete(
-                    fitted.messages,
-                    schema=schema,
-                    schema_name=f"aimed_{kind}",
-                    seed=seed,
-                    max_tokens=max_tokens,
-                    temperature=self.settings.temperature,
-                )
-                gate_start = time.perf_counter()
-                judgement = await asyncio.to_thread(judge, completion.text, fitted.task, contexts)
-                gate_ms += (time.perf_counter() - gate_start) * 1000
-                if self.claim_judge is not None:
-                    judgement = await self.claim_judge.review_judgement(judgement, fitted.task, contexts)
-                attempts.append(_Attempt(number, seed, completion, judgement))
-                self._count_attempt(completion, judgement, retry=number > 1)
-                if judgement.valid:
-                    break
+            # The slot that served this topic's last card still holds its prompt (slots.py).
+            with self.slots.slot(prefix_key(fitted.task), info.slots) as slot:
+                for number in range(1, max_attempts + 1):
+                    seed = (base_seed + number - 1) % SEED_SPACE
+                    completion = await self.backend.complete(
+                        fitted.messages,
+                        schema=schema,
+                        schema_name=f"aimed_{kind}",
+                        seed=seed,
+                        max_tokens=max_tokens,
+                        temperature=self.settings.temperature,
+                        slot=slot,
+                    )
+                    gate_start = time.perf_counter()
+                    judgement = await asyncio.to_thread(judge, completion.text, fitted.task, contexts)
+                    gate_ms += (time.perf_counter() - gate_start) * 1000
+                    if self.claim_judge is not None:
+                        judgement = await self.claim_judge.review_judgement(judgement, fitted.task, contexts)
+                    attempts.append(_Attempt(number, seed, completion, judgement))
+                    self._count_attempt(completion, judgement, retry=number > 1)
+                    if judgement.valid:
+                        break
 
         contexts_used = [
             ContextUsed(index=index, id=request.contexts[index].id, passages=passages)
