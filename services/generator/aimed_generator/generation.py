@@ -93,10 +93,11 @@ def _bound_strings(node: dict[str, Any], path: str) -> None:
 SourcesMode: TypeAlias = Literal["enum", "free"]
 
 # Above either cap a request's `sources` go back to bounded free strings. Measured with
-# the pinned llama-server (bench/generator_source_enum.py, docs/benchmarks.md): grammar
-# build time and sampling speed stay flat well past these sizes; the caps keep a
-# request's grammar (one alternative per sentence) a few tens of kilobytes, and a
-# window's worth of guideline text (8k tokens ≈ 30k characters) stays under them.
+# the pinned llama-server (bench/generator_source_enum.py, docs/benchmarks.md), building
+# the grammar stays under 0.1 s up to 1,600 sentences (a 194 kB schema), so the caps
+# are a margin, not a wall: they keep a request's schema to a few tens of kilobytes
+# (other servers' converters are untested at larger sizes), while a window's worth of
+# guideline text (8k tokens ≈ 30k characters) stays under them.
 SOURCE_ENUM_MAX_SENTENCES = 400
 SOURCE_ENUM_MAX_CHARS = 40_000
 # Pieces shorter than this (a bullet mark, "Tabla 2", a lone heading word) back nothing.
