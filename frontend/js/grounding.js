@@ -68,8 +68,10 @@ function issueItem(issue) {
   return h('li', { class: 'grounding-issue', dataset: { code: issue.code || '' } },
     h('p', { class: 'issue-rule' }, h('strong', { text: rule }),
       issue.field ? h('span', { class: 'issue-field', text: ` · ${fieldLabel(issue.field)}` }) : null),
-    // message_es is the gate's Spanish explanation; the English `message` is for developers.
-    issue.message_es ? h('p', { class: 'issue-message', text: issue.message_es }) : null,
+    // message_es is the gate's Spanish explanation; reports stored before it existed only
+    // have `message`, which is still better than no explanation at all.
+    (issue.message_es || issue.message)
+      ? h('p', { class: 'issue-message', text: issue.message_es || issue.message }) : null,
     details.length ? h('dl', { class: 'issue-details' }, details) : null);
 }
 
