@@ -129,8 +129,8 @@ def test_study_loop_end_to_end(e2e_stack: RunningStack, browser_page: Any, card_
     ]
     import_form.get_by_label("…o pega el contenido").fill("\n".join(syllabus) + "\n")
     import_form.get_by_role("button", name="Importar").click()
-    page.locator(".import-report .success").wait_for()
-    assert "Importados 2 temas" in page.locator(".import-report").inner_text()
+    page.locator(".rows-report .success").wait_for()
+    assert "Importados 2 temas" in page.locator(".rows-report").inner_text()
     expect(page.locator(f'.calendar-table td[data-date="{today}"]')).to_contain_text(gold["title"])
 
     topic = next(t for t in learner.get("/topics")["data"] if t["title"] == gold["title"])

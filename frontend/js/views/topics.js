@@ -235,7 +235,7 @@ class TopicsView {
       h('option', { value: 'auto', text: 'Detectar' }),
       h('option', { value: 'csv', text: 'CSV' }),
       h('option', { value: 'json', text: 'JSON' }));
-    const report = h('div', { class: 'import-report', 'aria-live': 'polite' });
+    const report = h('div', { class: 'import-report rows-report', 'aria-live': 'polite' });
     const form = h('form', { class: 'card-form', 'aria-labelledby': 'form-importar' },
       h('h3', { id: 'form-importar', text: 'Importar temario' }),
       field('Archivo CSV o JSON', file),
