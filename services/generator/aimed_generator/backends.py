@@ -107,6 +107,26 @@ def _upstream_message(response: httpx.Response) -> str:
     return str(_upstream_error(response).get("message", ""))[:300]
 
 
+def _answer(response: httpx.Response, *keys: str | int) -> Any:
+    """The JSON body of a 2xx answer, or the value at `keys` inside it.
+
+    A server that answers 200 with something else (an HTML page, a proxy's text, another
+    API's shape) is an upstream fault, never a crash of ours.
+    """
+    try:
+        value: Any = response.json()
+        for key in keys:
+            value = value[key]
+    except (ValueError, KeyError, IndexError, TypeError):
+        where = "".join(f"[{key!r}]" for key in keys) or "a JSON document"
+        raise UpstreamError(
+            f"The model server's answer to {response.request.url.path} is not what an OpenAI-compatible "
+            f"server sends (expected {where}).",
+            detail={"url": str(response.request.url), "answer": response.text[:300]},
+        ) from None
+    return value
+
+
 class OpenAICompatibleBackend:
     """Any server with the OpenAI chat API (LM Studio, Ollama, vLLM, llama-server)."""
 
@@ -168,13 +188,12 @@ class OpenAICompatibleBackend:
         if self.settings.llm_model:
             return self.settings.llm_model
         response = await self._call("GET", "/v1/models", timeout_s=self.settings.connect_timeout_s * 2)
-        models = response.json().get("data") or []
-        if not models:
+        if not _answer(response, "data"):
             raise ModelUnavailable(
                 f"The model server at {self.base_url} lists no model; "
                 "load one or set AIMED_GENERATOR_LLM_MODEL."
             )
-        return str(models[0]["id"])
+        return str(_answer(response, "data", 0, "id"))
 
     async def info(self, *, refresh: bool = False) -> ServerInfo:
         if self._info is None or refresh:
@@ -262,7 +281,7 @@ class OpenAICompatibleBackend:
             response = await self._call(
                 "POST", "/v1/chat/completions", json=body, timeout_s=self.settings.request_timeout_s
             )
-            payload = response.json()
+            payload = _answer(response)
         wall_ms = (time.perf_counter() - start) * 1000
         return self._parse_completion(payload, wall_ms, info.model_id)
 
@@ -339,14 +358,14 @@ class LlamaServerBackend(OpenAICompatibleBackend):
 
     async def info(self, *, refresh: bool = False) -> ServerInfo:
         if self._info is None or refresh:
-            props = (await self._call("GET", "/props", timeout_s=self.settings.connect_timeout_s * 2)).json()
+            props = await self._call("GET", "/props", timeout_s=self.settings.connect_timeout_s * 2)
             # /props reports the window of ONE slot (n_ctx / parallel, capped by the model).
-            n_ctx_slot = int(props["default_generation_settings"]["n_ctx"])
+            n_ctx_slot = int(_answer(props, "default_generation_settings", "n_ctx"))
             model_id = self.settings.llm_model or await self._model_id()
             self._info = ServerInfo(
                 model_id=model_id,
                 n_ctx_slot=n_ctx_slot,
-                slots=int(props.get("total_slots") or 1),
+                slots=int(_answer(props).get("total_slots") or 1),
                 exact_token_counts=True,
             )
         return self._info
@@ -372,7 +391,7 @@ class LlamaServerBackend(OpenAICompatibleBackend):
         info = await self.info(refresh=True)
         slots_idle: int | None = None
         try:
-            slots = (await self._call("GET", "/slots", timeout_s=self.settings.connect_timeout_s * 2)).json()
+            slots = _answer(await self._call("GET", "/slots", timeout_s=self.settings.connect_timeout_s * 2))
             slots_idle = sum(1 for slot in slots if not slot.get("is_processing"))
         except ServiceError:
             # /slots can be disabled (--no-slots); the rest of the health still holds.
@@ -392,7 +411,7 @@ class LlamaServerBackend(OpenAICompatibleBackend):
             json={"content": text, "add_special": False},
             timeout_s=self.settings.request_timeout_s,
         )
-        return len(response.json()["tokens"])
+        return len(_answer(response, "tokens"))
 
     async def count_prompt_tokens(self, messages: Messages) -> int:
         # The exact prompt the chat endpoint will evaluate: template applied, BOS included.
@@ -402,10 +421,10 @@ class LlamaServerBackend(OpenAICompatibleBackend):
         response = await self._call(
             "POST",
             "/tokenize",
-            json={"content": rendered.json()["prompt"], "add_special": True, "parse_special": True},
+            json={"content": _answer(rendered, "prompt"), "add_special": True, "parse_special": True},
             timeout_s=self.settings.request_timeout_s,
         )
-        return len(response.json()["tokens"])
+        return len(_answer(response, "tokens"))
 
 
 def make_backend(client: httpx.AsyncClient, settings: Settings) -> ModelBackend:
