@@ -44,7 +44,12 @@ class Settings(BaseSettings):
         "`flag` returns them with their grounding report.",
     )
     max_attempts: int = Field(default=3, ge=1, le=10, description="Generations per request before refusing.")
-    max_tokens: int = Field(default=768, ge=16, le=8192, description="Default completion budget per attempt.")
+    # Sources are whole sentences of the context now (an enum), so a card is longer than when
+    # the model wrote short quotes: the gold cards take up to 977 tokens (BattleCard), 896
+    # (open drill) and 755 (MCQ) in the demo model's tokenizer; 768 cut most BattleCards.
+    max_tokens: int = Field(
+        default=1280, ge=16, le=8192, description="Default completion budget per attempt."
+    )
     temperature: float = Field(
         default=0.6,
         ge=0.0,
