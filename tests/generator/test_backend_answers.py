@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from aimed_generator.backends import LlamaServerBackend, OpenAICompatibleBackend, UpstreamError
+from aimed_generator.backends import LlamaServerBackend, NotAnApiAnswer, OpenAICompatibleBackend
 from aimed_generator.config import Settings
 
 HTML = httpx.Response(200, text="<html><body>Bienvenido al portal cautivo</body></html>")
@@ -65,7 +65,7 @@ def anyio_backend() -> str:
 async def test_a_200_that_is_not_the_apis_json_is_an_upstream_error(
     backend_type: type[OpenAICompatibleBackend], path: str, broken: httpx.Response
 ) -> None:
-    with pytest.raises(UpstreamError, match="not what an OpenAI-compatible server sends"):
+    with pytest.raises(NotAnApiAnswer):
         await _complete(backend_type, _server(path, broken))
 
 

@@ -41,6 +41,11 @@ class UpstreamError(ServiceError):
     error_type = "upstream_error"
 
 
+class NotAnApiAnswer(UpstreamError):
+    """The model server answered 2xx with something that is not its API's JSON (an HTML page,
+    a proxy's text, another service's shape)."""
+
+
 @dataclass(frozen=True)
 class ServerInfo:
     model_id: str
@@ -119,7 +124,7 @@ def _answer(response: httpx.Response, *keys: str | int) -> Any:
             value = value[key]
     except (ValueError, KeyError, IndexError, TypeError):
         where = "".join(f"[{key!r}]" for key in keys) or "a JSON document"
-        raise UpstreamError(
+        raise NotAnApiAnswer(
             f"The model server's answer to {response.request.url.path} is not what an OpenAI-compatible "
             f"server sends (expected {where}).",
             detail={"url": str(response.request.url), "answer": response.text[:300]},
@@ -324,7 +329,7 @@ class OpenAICompatibleBackend:
             text = choice["message"].get("content") or ""
             finish_reason = str(choice.get("finish_reason") or "unknown")
         except (KeyError, IndexError, TypeError, AttributeError):
-            raise UpstreamError(
+            raise NotAnApiAnswer(
                 "The model server's answer has no choices[0].message; is it OpenAI-compatible?",
                 detail={"answer": str(payload)[:300]},
             ) from None

@@ -38,7 +38,7 @@ from aimed_contracts.judge import (
     verdict_schema,
 )
 from aimed_contracts.prompts import GenerationTask
-from aimed_generator.backends import ModelBackend, make_backend
+from aimed_generator.backends import ModelBackend, NotAnApiAnswer, make_backend
 from aimed_generator.config import Settings
 from aimed_generator.errors import ModelTimeout, ModelUnavailable
 from aimed_generator.generation import Judgement
@@ -77,14 +77,11 @@ class ClaimJudge:
             # The backend's hint names the generator's URL setting; the judge has its own.
             hint = "the judge's server is AIMED_GENERATOR_JUDGE_BASE_URL (default: the generator's)"
             return JudgeFailure("unreachable", f"{exc.message} ({hint})"), 0.0
+        except NotAnApiAnswer as exc:
+            # A server that is not a model server (a proxy's HTML page, another service).
+            return JudgeFailure("invalid_answer", exc.message), 0.0
         except ServiceError as exc:
             return JudgeFailure("error", exc.message), 0.0
-        except (ValueError, KeyError, TypeError) as exc:
-            # A server that is not a model server (a proxy's HTML page, another service):
-            # the backend could not read its answer as an OpenAI chat completion.
-            return JudgeFailure(
-                "invalid_answer", f"the answer is not an OpenAI chat completion ({type(exc).__name__})"
-            ), 0.0
         model_ms = completion.generation_ms + (completion.prompt_ms or 0.0)
         try:
             return parse_verdict(completion.text, n_sentences), model_ms
