@@ -33,6 +33,11 @@ def generator_url(llama_server: LlamaServer) -> Iterator[str]:
             # The shared 2-core box can run the demo model at a few tokens/s under load.
             "AIMED_GENERATOR_REQUEST_TIMEOUT_S": "900",
             "AIMED_GENERATOR_QUEUE_TIMEOUT_S": "900",
+            # The prefetched card is asked for once, so its request must succeed: the demo model
+            # copies whole source sentences (an enum) and runs past 1,280 tokens in about two
+            # attempts of three. Six attempts of 1,536 tokens stay inside the 900 s waits.
+            "AIMED_GENERATOR_MAX_ATTEMPTS": "6",
+            "AIMED_GENERATOR_MAX_TOKENS": "1536",
         },
     ).start()
     yield service.url
