@@ -31,8 +31,7 @@ from functools import lru_cache
 from fsrs import Card, Rating, Scheduler, State
 
 from aimed_scheduler.srs.grade import Grade
-from aimed_scheduler.srs.mastery import mastery_after
-from aimed_scheduler.srs.outcome import ReviewOutcome
+from aimed_scheduler.srs.outcome import ReviewOutcome, apply_answer
 from aimed_scheduler.srs.settings import SrsSettings
 from aimed_scheduler.srs.state import MINUTES_PER_DAY, FsrsPhase, ItemKind, SrsState, require_utc
 
@@ -127,30 +126,9 @@ def review(
     card, _ = _scheduler_for(settings).review_card(_card(state, now), _RATING[grade], now)
     interval = _minutes_between(now, card.due)
     level = level_for(card.stability, card.difficulty, settings)
-    mastery = mastery_after(state, grade, now, settings)
-    due_at = mastery.due_at(state, now + timedelta(minutes=interval))
-
-    new_state = _with_memory(state, card).evolve(
-        interval_minutes=interval,
-        lapses=state.lapses + 1 if grade is Grade.FAIL else state.lapses,
-        due_at=due_at,
-        level=level,
-        mastery_streak=mastery.streak,
-        mastered_at=mastery.mastered_at,
-        first_reviewed_at=state.first_reviewed_at or now,
-        last_reviewed_at=now,
+    return apply_answer(
+        state, _with_memory(state, card), grade, now, settings, interval_minutes=interval, level=level
     )
-    outcome = ReviewOutcome(
-        grade=grade,
-        reviewed_at=now,
-        interval_minutes=interval,
-        due_at=due_at,
-        level=level,
-        mastered=mastery.mastered_at is not None,
-        became_mastered=mastery.became_mastered,
-        requests_angle=grade is Grade.FAIL and state.item_kind is ItemKind.TOPIC,
-    )
-    return new_state, outcome
 
 
 def rebuild(state: SrsState, history: Sequence[tuple[Grade, datetime]], settings: SrsSettings) -> SrsState:

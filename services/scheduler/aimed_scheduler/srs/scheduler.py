@@ -18,15 +18,14 @@ Decisions the architecture leaves open, fixed here:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from aimed_scheduler.srs import fsrs_rules
 from aimed_scheduler.srs.grade import Grade
-from aimed_scheduler.srs.mastery import mastery_after
-from aimed_scheduler.srs.outcome import ReviewOutcome
+from aimed_scheduler.srs.outcome import ReviewOutcome, apply_answer
 from aimed_scheduler.srs.settings import SrsSettings
-from aimed_scheduler.srs.state import MINUTES_PER_DAY, ItemKind, SrsState, require_utc
+from aimed_scheduler.srs.state import MINUTES_PER_DAY, SrsState, require_utc
 
 __all__ = [
     "ReviewOutcome",
@@ -89,32 +88,10 @@ def review(
     interval = _interval_minutes(state, grade, ease, settings)
     level = level_for(ease, interval, settings)
 
-    mastery = mastery_after(state, grade, now, settings)
-    due_at = mastery.due_at(state, now + timedelta(minutes=interval))
-
-    new_state = state.evolve(
-        ease_factor=ease,
-        interval_minutes=interval,
-        repetitions=0 if grade is Grade.FAIL else state.repetitions + 1,
-        lapses=state.lapses + 1 if grade is Grade.FAIL else state.lapses,
-        due_at=due_at,
-        level=level,
-        mastery_streak=mastery.streak,
-        mastered_at=mastery.mastered_at,
-        first_reviewed_at=state.first_reviewed_at or now,
-        last_reviewed_at=now,
+    remembered = state.evolve(
+        ease_factor=ease, repetitions=0 if grade is Grade.FAIL else state.repetitions + 1
     )
-    outcome = ReviewOutcome(
-        grade=grade,
-        reviewed_at=now,
-        interval_minutes=interval,
-        due_at=due_at,
-        level=level,
-        mastered=mastery.mastered_at is not None,
-        became_mastered=mastery.became_mastered,
-        requests_angle=grade is Grade.FAIL and state.item_kind is ItemKind.TOPIC,
-    )
-    return new_state, outcome
+    return apply_answer(state, remembered, grade, now, settings, interval_minutes=interval, level=level)
 
 
 def next_states(state: SrsState, now: datetime, settings: SrsSettings) -> dict[Grade, SrsState]:
