@@ -249,7 +249,7 @@ def test_llama_server_stopped_is_503_within_the_timeout() -> None:
 
 
 def test_llama_server_dying_mid_generation_is_503_not_a_hang() -> None:
-    server = LlamaServer(ctx_size=2048, parallel=1).start()
+    server = LlamaServer(ctx_size=4096, parallel=1).start()
     try:
         with TestClient(create_app(_settings(server.url, request_timeout_s=120))) as client:
             # Long enough that it cannot finish before the kill below.
