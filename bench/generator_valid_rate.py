@@ -10,7 +10,7 @@ max_tokens, or incoherent: a citation past the sources). Prints one line per req
 response's `generation.sources_mode` where the generator reports one) and the share and
 source issues per kind. No target for the share: it says how often a caller must retry.
 
-    .venv/bin/python bench/generator_valid_rate.py [--n 10] [--max-tokens 1536] [--seed 1000]
+    .venv/bin/python bench/generator_valid_rate.py [--n 10] [--max-tokens 1536] [--seed 1000] [--threads 2]
 """
 
 from __future__ import annotations
@@ -46,10 +46,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10, help="cards per kind")
     parser.add_argument("--max-tokens", type=int, default=1536)
     parser.add_argument("--seed", type=int, default=1000, help="seed of the first request of each kind")
+    parser.add_argument("--threads", type=int, default=2, help="llama-server --threads")
     args = parser.parse_args()
 
     title, context = gold_topic()
-    with LlamaServer(ctx_size=8192, parallel=2) as llama:
+    with LlamaServer(ctx_size=8192, parallel=2, threads=args.threads) as llama:
         generator = ServiceProcess(
             "aimed_generator.main:create_app",
             {"AIMED_GENERATOR_LLM_BASE_URL": llama.url, "AIMED_GENERATOR_REQUEST_TIMEOUT_S": "900"},
