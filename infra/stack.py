@@ -13,7 +13,6 @@ import argparse
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,26 +22,12 @@ from pathlib import Path
 
 import httpx
 
+from aimed_llama.server import LlamaServer, free_port, port_in_use
+from aimed_llama.toolchain import demo_model
 from infra.nginx.render import nginx_command, write_local_config
 
 REPO = Path(__file__).resolve().parents[1]
 PROCESS_ORDER = ("llama", "generator", "scheduler", "gateway", "mcp", "nginx")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _script_output(script: str) -> str:
-    out = subprocess.run(["bash", str(REPO / script)], check=True, capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1]
 
 
 @dataclass
@@ -205,37 +190,20 @@ class Stack:
         database_url = c.database_url or f"sqlite:///{c.data_dir / 'aimed.db'}"
         specs: list[ProcessSpec] = []
         if c.llm_base_url is None:
-            demo = os.environ.get("AIMED_DEMO_MODEL") or _script_output("infra/llama/fetch_model.sh")
-            model = c.model_path or Path(demo)
+            model = c.model_path or demo_model()
             if not model.is_file():
                 raise StackError(f"MODEL_PATH={model} is not a file: point it at a .gguf model")
-            binary = (
-                Path(os.environ.get("AIMED_LLAMA_BIN") or _script_output("infra/llama/build.sh"))
-                / "llama-server"
+            # aimed_llama's command line; this stack runs it like its other processes (pid file, log).
+            llama = LlamaServer(
+                model,
+                log_path=self.log_file("llama"),
+                port=c.llama_port,
+                ctx_size=c.llama_ctx_size,
+                parallel=c.llama_parallel,
+                threads=c.llama_threads,
             )
             specs.append(
-                ProcessSpec(
-                    "llama",
-                    [
-                        str(binary),
-                        "-m",
-                        str(model),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(c.llama_port),
-                        "--ctx-size",
-                        str(c.llama_ctx_size),
-                        "--parallel",
-                        str(c.llama_parallel),
-                        "--threads",
-                        str(c.llama_threads),
-                    ],
-                    {},
-                    f"http://127.0.0.1:{c.llama_port}/health",
-                    c.llama_port,
-                    timeout_s=120.0,
-                )
+                ProcessSpec("llama", llama.command(), {}, llama.health_url, c.llama_port, timeout_s=120.0)
             )
         generator_env = {"AIMED_GENERATOR_LLM_BASE_URL": c.model_url, **c.internal_token_env()}
         if c.llm_backend:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.llama import REPO, free_port
+from aimed_llama.server import free_port
+from tests.support.llama import REPO
 
 
 class ServiceProcess:

@@ -23,11 +23,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from aimed_llama.toolchain import llama_bin, llama_src
 from aimed_training.config import TrainConfig, load_config
 from aimed_training.loop import Progress
 from aimed_training.merge import base_folder, merge_by_shard
 from aimed_training.progress import steps
-from aimed_training.toolchain import llama_bin, llama_src
 
 QUANT_TYPES = {"q4_k_m": "Q4_K_M", "q5_k_m": "Q5_K_M", "q8_0": "Q8_0", "f16": None}
 

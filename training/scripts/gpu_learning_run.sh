@@ -31,7 +31,7 @@ set -uo pipefail
 repo="$(pwd)"
 out="${OUT:-/tmp/aimed-out}"
 export AIMED_LLAMA_BIN=/tmp/llama/bin AIMED_LLAMA_SRC=/tmp/llama/src
-export PYTHONPATH="/tmp/site:$repo/training:$repo/libs/contracts:$repo/services/generator"
+export PYTHONPATH="/tmp/site:$repo/training:$repo/libs/contracts:$repo/libs/llama:$repo/services/generator"
 export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 AIMED_GENERATOR_REQUEST_TIMEOUT_S=300
 cli() { python3 -m aimed_training.cli "$@"; }
 log() { echo "=== $(date -u +%H:%M:%S) $*"; }

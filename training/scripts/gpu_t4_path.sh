@@ -12,7 +12,7 @@
 #              load_base_tokenizer(ModelConfig(name="models", gguf_file=SMOLLM2_GGUF, load_in_4bit=False)).save_pretrained(...)),
 #              llama-bin.tar.xz (llama-server, llama-quantize of infra/llama/build.sh),
 #              llama-src.tar.gz (convert_hf_to_gguf.py, conversion/, gguf-py/),
-#              src/ (git archive HEAD libs/contracts libs/servicekit services/generator | tar -x -C .gpu-t4/src)
+#              src/ (git archive HEAD libs/contracts libs/llama libs/servicekit services/generator | tar -x -C .gpu-t4/src)
 set -uo pipefail
 repo="$(pwd)"
 out="${OUT:-/tmp/aimed-out}"
@@ -30,7 +30,7 @@ export AIMED_LLAMA_BIN=/tmp/llama/bin AIMED_LLAMA_SRC=/tmp/llama/src
 # The committed contracts/generator (git archive HEAD into .gpu-t4/src): the working tree it travels in
 # may hold other work in progress.
 src="$repo/.gpu-t4/src"
-export PYTHONPATH="/tmp/site:$repo/training:$src/libs/contracts:$src/libs/servicekit:$src/services/generator:$repo/bench"
+export PYTHONPATH="/tmp/site:$repo/training:$src/libs/contracts:$src/libs/llama:$src/libs/servicekit:$src/services/generator:$repo/bench"
 export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 AIMED_GENERATOR_REQUEST_TIMEOUT_S=300
 tok="$repo/.gpu-t4/smollm2-tokenizer"
 cli() { python3 -m aimed_training.cli "$@"; }
