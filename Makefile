@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MODEL ?=
 PORT ?= 8088
+# Every library's package (libs/<name>/aimed_<name>), so mypy covers a new library without an edit here.
+LIB_PACKAGES := $(patsubst %/__init__.py,%,$(wildcard libs/*/aimed_*/__init__.py))
 
 .PHONY: help setup run stop test test-fast lint fmt bench bench-judge llama model llama-start llama-stop \
         train train-validate train-export train-eval docs learner
@@ -29,7 +31,7 @@ test-fast: setup ## run the tests that need neither llama-server nor a browser
 lint: ## ruff lint + format check, mypy on libs/ and the SRS core
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy libs/contracts/aimed_contracts services/scheduler/aimed_scheduler
+	@$(VENV)/bin/mypy $(LIB_PACKAGES) services/scheduler/aimed_scheduler
 
 fmt: ## apply ruff fixes and formatting
 	@$(VENV)/bin/ruff check --fix .
