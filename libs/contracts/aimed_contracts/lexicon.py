@@ -188,6 +188,7 @@ def _is_abbreviation(word: str) -> bool:
     return not (word.isupper() and zipf_frequency(word.casefold(), "es") >= _EMPHASIS_MIN_ZIPF)
 
 
+@lru_cache(maxsize=65536)
 def is_term(word: str) -> bool:
     """Does this word name something (a drug, test, finding) that must come from the context?"""
     if _is_abbreviation(word):

@@ -236,18 +236,47 @@ def _denominator(match: re.Match[str]) -> str:
     return match.group("prev") + "".join("/" + unit for unit in units)
 
 
+# Cheap tests that a rewrite can apply: each names what every match of its pattern must
+# contain, so a text without it is left as it is without running the pattern (the
+# patterns cost tens of microseconds per text). Words are looked for in `text.lower()`;
+# the few letters that `re.IGNORECASE` matches to an ASCII letter although `lower()`
+# does not map them to it (İ, ı, ſ) turn the shortcut off.
+_CASE_ODD = frozenset("İıſ")
+_DIGIT = re.compile(r"\d")
+_COMPARISON_WORDS: tuple[tuple[str, ...], ...] = (
+    ("igual",),
+    ("igual",),
+    ("menos", "nimo"),
+    ("ximo",),
+    ("mayor", "superior", "mas", "más"),
+    ("menor", "inferior", "menos"),
+)
+_NUMBER_FIRST_WORDS = frozenset(word.split()[0] for word in _NUMBER_WORDS)
+
+
 @lru_cache(maxsize=4096)
 def normalise_numbers(text: str) -> str:
     """The text with every way of writing a quantity rewritten into one (see the module doc)."""
     text = text.translate(_SUPERSCRIPTS).translate(_DASHES)
-    text = _BRACKET_CITATION.sub("", text)
-    text = _GLUED_CITATION.sub("", text)
-    text = _UNIT_SPACE.sub("/", text)
-    text = _WORD_DENOMINATOR.sub(_denominator, text)
-    text = _DAILY.sub("/día", text)
-    for pattern, symbol in _COMPARISONS:
-        text = pattern.sub(symbol, text)
-    return _WORDED_NUMBER.sub(_worded, text)
+    exact = not _CASE_ODD.isdisjoint(text)  # no shortcut: run every pattern
+    if exact or "[" in text:
+        text = _BRACKET_CITATION.sub("", text)
+    if exact or _DIGIT.search(text):
+        text = _GLUED_CITATION.sub("", text)
+    if exact or "/" in text:
+        text = _UNIT_SPACE.sub("/", text)
+    if exact or _DENOMINATOR_WORD.search(text):
+        text = _WORD_DENOMINATOR.sub(_denominator, text)
+    lowered = text.lower()
+    if exact or "diari" in lowered:
+        text = _DAILY.sub("/día", text)
+    for (pattern, symbol), needles in zip(_COMPARISONS, _COMPARISON_WORDS, strict=True):
+        if exact or any(needle in lowered for needle in needles):
+            text = pattern.sub(symbol, text)
+            lowered = text.lower()
+    if exact or not _NUMBER_FIRST_WORDS.isdisjoint(_LETTERS.findall(lowered)):
+        text = _WORDED_NUMBER.sub(_worded, text)
+    return text
 
 
 def quantities(text: str, *, normalised: bool = False) -> list[Quantity]:
