@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from string import Template
 
 import pytest
 import yaml
@@ -20,14 +21,10 @@ from infra.scripts.export_docs import env_names, settings_class
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 COMPOSE_FILES = [REPO / "docker-compose.yml", REPO / "docker-compose.host-model.yml"]
-DOCKERFILES = [
-    REPO / "services/scheduler/Dockerfile",
-    REPO / "services/generator/Dockerfile",
-    REPO / "services/gateway/Dockerfile",
-    REPO / "infra/proxy/Dockerfile",
-    REPO / "training/Dockerfile",
-    REPO / "services/mcp/Dockerfile",
-]
+# The services' one parameterised Dockerfile (compose's build args pick the service).
+SHARED_SERVICE_DOCKERFILE = REPO / "services/Dockerfile"
+SERVICE_DOCKERFILES = [SHARED_SERVICE_DOCKERFILE, REPO / "services/generator/Dockerfile"]
+DOCKERFILES = [*SERVICE_DOCKERFILES, REPO / "infra/proxy/Dockerfile", REPO / "training/Dockerfile"]
 SERVICE_SETTINGS = {"scheduler": "scheduler", "generator": "generator", "gateway": "gateway"}
 
 
@@ -121,19 +118,45 @@ def test_dockerfiles_pass_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def shared_dockerfile_builds() -> dict[str, dict[str, str]]:
+    """Compose's build args for each service built from the shared Dockerfile, by service name."""
+    services = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
+    return {
+        name: {key: str(value) for key, value in svc["build"].get("args", {}).items()}
+        for name, svc in services.items()
+        if "build" in svc and REPO / svc["build"]["dockerfile"] == SHARED_SERVICE_DOCKERFILE
+    }
+
+
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_dockerfile_is_pinned_and_its_copies_exist(dockerfile: Path) -> None:
     text = dockerfile.read_text()
     for image in re.findall(r"^FROM\s+(\S+)", text, re.M):
         assert ":" in image and not image.endswith(":latest"), f"unpinned base image {image}"
     assert "HEALTHCHECK" in text or "training" in str(dockerfile)
-    for line in re.findall(r"^COPY\s+(?!--from)(.+)$", text, re.M):
-        sources = [s for s in line.split()[:-1] if not s.startswith("--")]
-        for source in sources:
-            assert (REPO / source).exists(), f"{dockerfile.name}: COPY source {source} does not exist"
+    # The shared Dockerfile's COPY sources hold ${SERVICE}: each service compose builds with it.
+    services = shared_dockerfile_builds().values() if dockerfile == SHARED_SERVICE_DOCKERFILE else [{}]
+    for args in services:
+        for line in re.findall(r"^COPY\s+(?!--from)(.+)$", text, re.M):
+            sources = [s for s in line.split()[:-1] if not s.startswith("--")]
+            for source in sources:
+                source = Template(source).substitute(args)
+                assert (REPO / source).exists(), f"{dockerfile.name}: COPY source {source} does not exist"
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES[:4], ids=lambda p: str(p.relative_to(REPO)))
+def test_every_shared_dockerfile_build_names_a_service_its_port_and_existing_libraries() -> None:
+    builds = shared_dockerfile_builds()
+    assert sorted(builds) == ["gateway", "mcp", "scheduler"]
+    for name, args in builds.items():
+        assert args["SERVICE"] == name
+        # The image's CMD: `uvicorn aimed_<SERVICE>.main:create_app --factory`.
+        assert "def create_app(" in (REPO / f"services/{name}/aimed_{name}/main.py").read_text()
+        assert args["PORT"].isdigit()
+        for lib in args.get("LIBS", "contracts servicekit").split():
+            assert (REPO / "libs" / lib / "pyproject.toml").is_file(), f"{name}: no library {lib}"
+
+
+@pytest.mark.parametrize("dockerfile", SERVICE_DOCKERFILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_service_images_run_as_a_non_root_user(dockerfile: Path) -> None:
     users = re.findall(r"^USER\s+(\S+)", dockerfile.read_text(), re.M)
     assert users and users[-1] not in ("root", "0")
