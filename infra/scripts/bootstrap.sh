@@ -53,7 +53,7 @@ if [[ "$(cat .venv/.aimed-stamp 2>/dev/null)" != "$stamp_src" ]]; then
   # torch first and pinned: a resolver left free would pull a CUDA build.
   .venv/bin/python -m pip install --quiet torch==2.13.0
   .venv/bin/python -m pip install --quiet \
-    -e libs/contracts -e libs/llama -e libs/servicekit \
+    -e libs/contracts -e libs/cardgen -e libs/llama -e libs/servicekit \
     -e services/scheduler -e services/generator -e services/gateway -e services/mcp \
     -e "training[hf]" -r requirements/dev.txt
   echo "$stamp_src" > .venv/.aimed-stamp
