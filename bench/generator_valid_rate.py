@@ -16,7 +16,6 @@ source issues per kind. No target for the share: it says how often a caller must
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.scaleout.gold import gold_topics  # noqa: E402
 from tests.support.llama import LlamaServer  # noqa: E402
 from tests.support.process import ServiceProcess  # noqa: E402
 
@@ -35,8 +35,8 @@ SOURCE_CODES = ("source_not_in_context", "source_index_out_of_range")
 
 
 def gold_topic() -> tuple[str, str]:
-    first = json.loads((REPO / "training/data/gold/neumologia.jsonl").read_text().splitlines()[0])
-    return first["tema"], first["contexto_mcp"]
+    first = gold_topics("neumología")[0]
+    return first.title, first.context
 
 
 def main() -> None:

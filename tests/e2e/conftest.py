@@ -7,7 +7,6 @@ Artefacts (screenshots, the services' logs) go to artifacts/e2e/.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import pytest
 from aimed_contracts.cards import parse_card
 from aimed_contracts.markdown import render_markdown
 from infra.stack import Stack, StackConfig
+from tests.scaleout.gold import gold_topics
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "e2e"
@@ -65,6 +65,31 @@ class Learner:
         response = httpx.patch(url, json=body, headers=self.headers(), timeout=60)
         response.raise_for_status()
         return response.json()
+
+    def create_topic(self, title: str, modulo: str = "Neumología") -> dict[str, Any]:
+        """Creates a topic through nginx, as the Temas view does."""
+        response = httpx.post(
+            self.proxy_url + "/api/v1/topics",
+            json={"title": title, "modulo": modulo, "priority": 1},
+            headers=self.headers(),
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+        topic: dict[str, Any] = response.json()
+        return topic
+
+    def store_gold_topic(
+        self, topic_index: int, drill_report: dict[str, Any] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """A neumología gold topic with its BattleCard and MCQ stored (no model call); its cards by kind.
+
+        `drill_report` is the MCQ's grounding report (default: valid).
+        """
+        title, _context, cards = gold_cards(topic_index)
+        topic_id = self.create_topic(title)["id"]
+        self.store_card(topic_id, cards["battlecard"])
+        self.store_card(topic_id, cards["drill_mcq"], grounding_report=drill_report)
+        return cards
 
     def store_card(
         self,
@@ -206,18 +231,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def gold_cards(topic_index: int = 0) -> tuple[str, str, dict[str, dict[str, Any]]]:
     """(title, context, {kind: card}) of one topic of the neumología gold file."""
-    rows = [
-        json.loads(line) for line in (REPO / "training/data/gold/neumologia.jsonl").read_text().splitlines()
-    ]
-    title = sorted({r["tema"] for r in rows}, key=[r["tema"] for r in rows].index)[topic_index]
-    cards = {}
-    for row in rows:
-        if row["tema"] == title:
-            card = row["casos_generados"]
-            card = json.loads(card) if isinstance(card, str) else card
-            cards[card["kind"]] = card
-    context = next(r["contexto_mcp"] for r in rows if r["tema"] == title)
-    return title, context, cards
+    gold = gold_topics("neumología")[topic_index]
+    return gold.title, gold.context, gold.cards
 
 
 def screenshot(page: Any, name: str) -> Path:

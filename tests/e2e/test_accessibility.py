@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import RunningStack, gold_cards, sign_in
+from tests.e2e.conftest import RunningStack, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.llama]
 
@@ -24,23 +23,13 @@ UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('main input, main s
 def test_keyboard_and_screen_reader_basics(e2e_stack: RunningStack, browser_page: Any) -> None:
     page = browser_page
     learner = e2e_stack.new_learner("e2e-accesible")
-    title, _, cards = gold_cards(1)
-    created = httpx.post(
-        learner.proxy_url + "/api/v1/topics",
-        json={"title": title, "modulo": "Neumología", "priority": 1},
-        headers=learner.headers(),
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
-    topic_id = created.json()["id"]
-    learner.store_card(topic_id, cards["battlecard"])
-    # Served under the `flag` policy although the gate refused it: the UI must say so.
+    # The MCQ is served under the `flag` policy although the gate refused it: the UI must say so.
     flagged = {
         "code": "number_not_in_context",
         "field": "explanation",
         "message": "«40 mg» no está en el contexto",
     }
-    learner.store_card(topic_id, cards["drill_mcq"], grounding_report={"valid": False, "issues": [flagged]})
+    cards = learner.store_gold_topic(1, drill_report={"valid": False, "issues": [flagged]})
 
     sign_in(page, learner)
     for role in ("banner", "navigation", "main", "contentinfo"):

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import RunningStack, gold_cards, sign_in
+from tests.e2e.conftest import RunningStack, sign_in
 from tests.gateway.test_exports import GATE_REFUSAL, _import_into_anki
 
 pytestmark = [pytest.mark.browser, pytest.mark.llama]
@@ -20,17 +19,7 @@ def test_export_leaves_out_unverified_cards_unless_asked(
 ) -> None:
     page = browser_page
     learner = e2e_stack.new_learner("e2e-anki")
-    title, _context, cards = gold_cards(1)
-    created = httpx.post(
-        learner.proxy_url + "/api/v1/topics",
-        json={"title": title, "modulo": "Neumología", "priority": 1},
-        headers=learner.headers(),
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
-    topic_id = created.json()["id"]
-    learner.store_card(topic_id, cards["battlecard"])
-    learner.store_card(topic_id, cards["drill_mcq"], grounding_report=GATE_REFUSAL)
+    learner.store_gold_topic(1, drill_report=GATE_REFUSAL)
 
     sign_in(page, learner)
     page.get_by_role("navigation").get_by_role("link", name="Ajustes").click()

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import RunningStack, gold_cards, sign_in
+from tests.e2e.conftest import RunningStack, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.llama]
 
@@ -17,15 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.llama]
 def test_switching_to_fsrs_changes_the_grade_buttons(e2e_stack: RunningStack, browser_page: Any) -> None:
     page = browser_page
     learner = e2e_stack.new_learner("e2e-fsrs")
-    title, _, cards = gold_cards(0)
-    topic = httpx.post(
-        learner.proxy_url + "/api/v1/topics",
-        json={"title": title, "modulo": "Neumología", "priority": 1},
-        headers=learner.headers(),
-        timeout=30,
-    ).json()
-    learner.store_card(topic["id"], cards["battlecard"])
-    learner.store_card(topic["id"], cards["drill_mcq"])
+    learner.store_gold_topic(0)
 
     sign_in(page, learner)
     page.get_by_role("link", name="Ajustes").click()

@@ -15,18 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.llama]
 def test_generator_unavailable_is_explained(e2e_stack: RunningStack, browser_page: Any) -> None:
     page = browser_page
     learner = e2e_stack.new_learner("e2e-sin-generador")
-    topics_url = learner.proxy_url + "/api/v1/topics"
-    created = httpx.post(
-        topics_url,
-        json={"title": "Neumotórax espontáneo", "modulo": "Neumología", "priority": 1},
-        headers=learner.headers(),
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
+    topic = learner.create_topic("Neumotórax espontáneo")
     assert e2e_stack.stack.stop_process("generator")
     try:
         context = httpx.post(
-            learner.proxy_url + f"/api/v1/topics/{created.json()['id']}/contexts",
+            learner.proxy_url + f"/api/v1/topics/{topic['id']}/contexts",
             json={"source_label": "Guía", "text": "El neumotórax primario aparece sin enfermedad pulmonar."},
             headers=learner.headers(),
             timeout=30,
@@ -50,5 +43,6 @@ def test_generator_unavailable_is_explained(e2e_stack: RunningStack, browser_pag
         assert page.problems == []  # type: ignore[attr-defined]
     finally:
         # Without its topic, the restarted generator gets no prefetch work from this learner.
-        httpx.delete(f"{topics_url}/{created.json()['id']}", headers=learner.headers(), timeout=30)
+        topic_url = f"{learner.proxy_url}/api/v1/topics/{topic['id']}"
+        httpx.delete(topic_url, headers=learner.headers(), timeout=30)
         e2e_stack.stack.start_process("generator")

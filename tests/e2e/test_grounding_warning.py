@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import httpx
 import pytest
 
 from aimed_contracts.examples import EXAMPLE_BATTLECARD, EXAMPLE_CONTEXT, EXAMPLE_DRILL_MCQ, EXAMPLE_TOPIC
@@ -45,7 +44,7 @@ def test_a_flagged_card_explains_each_problem(e2e_stack: RunningStack, browser_p
     judge = next(i for i in report["issues"] if i["code"] == "judge_contradicted")
 
     learner = e2e_stack.new_learner("e2e-grounding-warning")
-    topic = _create_topic(learner, EXAMPLE_TOPIC)
+    topic = learner.create_topic(EXAMPLE_TOPIC, modulo="Endocrinología")
     learner.store_card(topic["id"], card, grounding_report=report)
     # A new topic is studied as its BattleCard, then a drill: both stored, nothing to generate.
     learner.store_card(topic["id"], EXAMPLE_DRILL_MCQ)
@@ -82,15 +81,3 @@ def test_a_flagged_card_explains_each_problem(e2e_stack: RunningStack, browser_p
 
     assert_inert(page, "warning panel with a hostile claim")
     screenshot(page, "grounding-warning")
-
-
-def _create_topic(learner: Any, title: str) -> dict[str, Any]:
-    response = httpx.post(
-        learner.proxy_url + "/api/v1/topics",
-        json={"title": title, "modulo": "Endocrinología", "priority": 1},
-        headers=learner.headers(),
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    topic: dict[str, Any] = response.json()
-    return topic

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -27,12 +26,7 @@ def _pdf(name: str, data: bytes) -> dict[str, Any]:
 def test_upload_preview_pick_and_import(e2e_stack: RunningStack, browser_page: Any) -> None:
     page = browser_page
     learner = e2e_stack.new_learner("e2e-guias")
-    existing = httpx.post(
-        learner.proxy_url + "/api/v1/topics",
-        json={"title": "Neumonía grave", "modulo": "Neumología", "priority": 1},
-        headers=learner.headers(),
-        timeout=30,
-    ).json()
+    existing = learner.create_topic("Neumonía grave")
     sign_in(page, learner)
     page.get_by_role("link", name="Guías PDF").click()
     expect(page.get_by_role("heading", name="Guías en PDF")).to_be_visible()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.conftest import RunningStack, screenshot, sign_in
@@ -86,14 +85,7 @@ def test_hostile_html_renders_inert(e2e_stack: RunningStack, browser_page: Any) 
     page = browser_page
     learner = e2e_stack.new_learner("e2e-xss")
     title = f"Tema {IMG}"
-    response = httpx.post(
-        learner.proxy_url + "/api/v1/topics",
-        json={"title": title, "modulo": f"Módulo {SCRIPT}", "priority": 1},
-        headers=learner.headers(),
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    topic = response.json()
+    topic = learner.create_topic(title, modulo=f"Módulo {SCRIPT}")
     # Cards first: once the topic has them, the prefetcher has nothing to ask the model.
     for payload in hostile_cards(title):
         learner.store_card(topic["id"], payload)

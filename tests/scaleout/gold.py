@@ -7,7 +7,6 @@ generated card (payload, Markdown rendering, grounding report, the context it ca
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from aimed_contracts.cards import parse_card
 from aimed_contracts.grounding import check_card
 from aimed_contracts.markdown import render_markdown
+from aimed_training.dataset import load_rows
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "training" / "data" / "gold"
 DRILL_LEVEL = {"drill_mcq": 1, "drill_open": 2}
@@ -28,26 +28,23 @@ class GoldTopic:
     cards: dict[str, dict[str, Any]]  # by kind: battlecard, drill_mcq, drill_open
 
 
-def gold_topics() -> list[GoldTopic]:
-    """Every gold topic that has all three card kinds, in a stable order."""
-    rows: dict[str, dict[str, Any]] = {}
+def gold_topics(modulo: str | None = None) -> list[GoldTopic]:
+    """Every gold topic (of one `modulo`, e.g. "neumología") with all three card kinds, in file order.
+
+    The rows are read by the training job's reader (aimed_training.dataset.load_rows), the one
+    way the repository reads gold JSONL.
+    """
+    topics: dict[str, GoldTopic] = {}
     for path in sorted(GOLD_DIR.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+        for row in load_rows(path):
+            if modulo is not None and row["modulo"] != modulo:
                 continue
-            row = json.loads(line)
-            card = row["casos_generados"]
-            card = json.loads(card) if isinstance(card, str) else card
-            entry = rows.setdefault(
-                row["tema"],
-                {"modulo": row["modulo"], "context": row["contexto_mcp"], "cards": {}},
+            gold = topics.setdefault(
+                row["tema"], GoldTopic(row["tema"], row["modulo"], row["contexto_mcp"], {})
             )
-            entry["cards"][card["kind"]] = card
-    return [
-        GoldTopic(title=title, modulo=entry["modulo"], context=entry["context"], cards=entry["cards"])
-        for title, entry in rows.items()
-        if set(entry["cards"]) == {"battlecard", "drill_mcq", "drill_open"}
-    ]
+            card = row["casos_generados"]
+            gold.cards[card["kind"]] = card
+    return [gold for gold in topics.values() if set(gold.cards) == {"battlecard", "drill_mcq", "drill_open"}]
 
 
 def card_body(
