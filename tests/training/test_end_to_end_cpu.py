@@ -13,13 +13,14 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from aimed_cardgen import Policy
 from aimed_contracts.cards import parse_card
 from aimed_generator.config import Settings
 from aimed_generator.main import create_app
+from aimed_generator.models import CardRequest, ContextIn
 from aimed_training.cli import main
 from aimed_training.config import ModelConfig
-from aimed_training.dataset import load_rows
-from aimed_training.evaluation import card_request
+from aimed_training.dataset import load_rows, task_for_row
 from tests.support.llama import LlamaServer
 from tests.training.conftest import HELDOUT, TRAIN
 
@@ -120,7 +121,18 @@ def test_train_export_serve_generate_eval(
     row = load_rows(HELDOUT)[0]
     # llama-server serves the exported GGUF and the generator gets a schema-valid card from
     # it. A few seeds: two steps from the demo model, it still sometimes writes past max_tokens.
-    request = card_request(row, seed=1234, max_tokens=1536).model_copy(update={"max_attempts": 4})
+    task = task_for_row(row)
+    request = CardRequest(
+        task=task.task,
+        topic=task.topic,
+        contexts=[ContextIn(text=c.text, label=c.label) for c in task.contexts],
+        level=task.level,
+        angle=task.angle,
+        seed=1234,
+        max_tokens=1536,
+        policy=Policy.flag,
+        max_attempts=4,
+    )
     with LlamaServer(gguf_path, ctx_size=8192, parallel=2) as llama:
         settings = Settings(
             llm_base_url=llama.url, max_attempts=4, request_timeout_s=900, log_level="WARNING"
@@ -129,7 +141,7 @@ def test_train_export_serve_generate_eval(
             response = generator.post("/v1/cards", json=request.model_dump(mode="json"))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert parse_card(body["card"]).kind == request.generation_task().card_kind
+    assert parse_card(body["card"]).kind == task.card_kind
     assert "model-q4_k_m" in body["model_id"]
 
     heldout = _write_jsonl(tmp_path / "heldout.jsonl", [row])

@@ -10,14 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
+from aimed_cardgen import BackendKind, CardGeneratorConfig, ModelServerConfig, open_generator
+from aimed_cardgen.model_server import make_backend
 from aimed_contracts.errors import ServiceError
-from aimed_generator.backends import make_backend
-from aimed_generator.config import BackendKind, Settings
-from aimed_generator.generation import CardGenerator
-from aimed_generator.limiter import SlotLimiter
-from aimed_generator.metrics import GeneratorMetrics
-from aimed_training.dataset import load_rows, prompt_messages
-from aimed_training.evaluation import card_request
+from aimed_training.dataset import load_rows, prompt_messages, task_for_row
+from aimed_training.evaluation import eval_options
 from aimed_training.formatting import render_prompt
 from tests.support.llama import LlamaServer
 from tests.training.conftest import HELDOUT, one_of_each_kind
@@ -39,15 +36,14 @@ async def _messages_the_generator_sends(url: str, row: dict[str, Any]) -> list[d
         if request.url.path.endswith("/chat/completions"):
             sent.append(json.loads(request.content))
 
-    settings = Settings(llm_base_url=url, llm_backend=BackendKind.llama_server, max_attempts=1)
-    async with httpx.AsyncClient(timeout=120, event_hooks={"request": [record]}) as client:
-        backend = make_backend(client, settings)
-        limiter = SlotLimiter(1, 4, 60)
-        generator = CardGenerator(backend, limiter, GeneratorMetrics(limiter), settings)
+    config = CardGeneratorConfig(server=ModelServerConfig(base_url=url, backend=BackendKind.llama_server))
+    async with (
+        httpx.AsyncClient(timeout=120, event_hooks={"request": [record]}) as client,
+        open_generator(config, backend=make_backend(client, config.server)) as generator,
+    ):
         # A 16-token answer is cut: the card is refused, but the request it sent is what we compare.
-        request = card_request(row, seed=1, max_tokens=16)
         with pytest.raises(ServiceError):
-            await generator.generate(request)
+            await generator.generate(task_for_row(row), eval_options(seed=1, max_tokens=16))
     assert len(sent) == 1
     return sent[0]["messages"]
 

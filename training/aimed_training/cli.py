@@ -143,6 +143,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         parallel=args.parallel,
         limit=args.limit,
         min_grounded=args.min_grounded,
+        request_timeout_s=args.request_timeout_s,
         progress=_progress,
     )
     print(render_markdown_report(report))
@@ -278,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ctx-size", type=int, default=4096, help="llama-server context per slot")
     p.add_argument("--parallel", type=int, default=1, help="llama-server slots; rows run that many at a time")
     p.add_argument("--limit", type=int, help="only the first N rows")
+    p.add_argument(
+        "--request-timeout-s",
+        type=float,
+        help="longest wait for one llama-server answer (default: the generator's); slow machines need more",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("rescore", help="re-judge an eval report's stored answers with the current gate")

@@ -2,7 +2,7 @@
 
 An eval report (`aimed-train eval`) keeps each card's answer as the gate saw it
 (`cards[].output`). When the gate changes, the answers need no model and no GPU to be
-judged again: each is passed through the generator's `judge` (parse, contract, gate with
+judged again: each is passed through the generator library's `judge` (parse, contract, gate with
 the row's context and topic), the per-mode summary is recomputed, and the result is
 written beside the report as `<stem>-<suffix>.json` and `.md` (suffix `gate2` by default).
 
@@ -20,20 +20,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from aimed_generator.generation import judge
-from aimed_training.dataset import load_rows
+from aimed_cardgen.verdict import judge
+from aimed_training.dataset import load_rows, task_for_row
 from aimed_training.evaluation import (
     MCQ_RULE_CODES,
     MODES,
     CardOutcome,
-    card_request,
     render_markdown_report,
     summarize,
 )
 
 
-def _rejudged(outcome: CardOutcome, row: dict[str, Any], seed: int) -> CardOutcome:
-    task = card_request(row, seed, None).generation_task()
+def _rejudged(outcome: CardOutcome, row: dict[str, Any]) -> CardOutcome:
+    task = task_for_row(row)
     judgement = judge(outcome.output or "", task, [c.text for c in task.contexts])
     codes = [issue.code for issue in judgement.issues]
     parsed = judgement.card is not None
@@ -61,15 +60,15 @@ def rescore(report_path: Path, *, suffix: str = "gate2", data: Path | None = Non
             not_rescored += 1
             outcomes.append(outcome)
             continue
-        # Rows are numbered from 1 and seeded seed + row, as `evaluate` did.
-        outcomes.append(_rejudged(outcome, rows[outcome.row - 1], report["seed"] + outcome.row))
+        # Rows are numbered from 1, as `evaluate` did.
+        outcomes.append(_rejudged(outcome, rows[outcome.row - 1]))
     rescored = {
         **report,
         "summary": {mode: asdict(summarize([o for o in outcomes if o.mode == mode])) for mode in MODES},
         "cards": [asdict(o) for o in outcomes],
         "rescore": {
             "from": str(report_path),
-            "gate": "aimed_contracts.grounding.check_card as of this run (through aimed_generator.judge)",
+            "gate": "aimed_contracts.grounding.check_card as of this run (through aimed_cardgen's judge)",
             "rescored": len(outcomes) - not_rescored,
             "not_rescored": not_rescored,
         },

@@ -31,8 +31,8 @@ set -uo pipefail
 repo="$(pwd)"
 out="${OUT:-/tmp/aimed-out}"
 export AIMED_LLAMA_BIN=/tmp/llama/bin AIMED_LLAMA_SRC=/tmp/llama/src
-export PYTHONPATH="/tmp/site:$repo/training:$repo/libs/contracts:$repo/libs/llama:$repo/services/generator"
-export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 AIMED_GENERATOR_REQUEST_TIMEOUT_S=300
+export PYTHONPATH="/tmp/site:$repo/training:$repo/libs/contracts:$repo/libs/llama:$repo/libs/cardgen"
+export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 cli() { python3 -m aimed_training.cli "$@"; }
 log() { echo "=== $(date -u +%H:%M:%S) $*"; }
 mkdir -p "$out" /tmp/results
@@ -67,10 +67,10 @@ print({k: r.get_field(k).contents() for k in ('tokenizer.ggml.model', 'tokenizer
 eval)
   log "eval after"
   timeout 280 python3 -m aimed_training.cli eval --model /tmp/run/export/model-q4_k_m.gguf \
-    --data training/data/heldout.jsonl --out /tmp/results/eval-after --parallel 8 2>/dev/null
+    --data training/data/heldout.jsonl --out /tmp/results/eval-after --parallel 8 --request-timeout-s 300 2>/dev/null
   log "eval before"
   timeout 280 python3 -m aimed_training.cli eval --model models/SmolLM2-135M-Instruct.Q4_1.gguf \
-    --data training/data/heldout.jsonl --out /tmp/results/eval-before --parallel 8 2>/dev/null
+    --data training/data/heldout.jsonl --out /tmp/results/eval-before --parallel 8 --request-timeout-s 300 2>/dev/null
   log "pack"
   cp /tmp/run/summary.json /tmp/run/loss.csv /tmp/run/loss.png /tmp/run/config.yaml /tmp/run/data.sha256 \
     /tmp/run/export/export.json /tmp/results/

@@ -12,7 +12,7 @@
 #              load_base_tokenizer(ModelConfig(name="models", gguf_file=SMOLLM2_GGUF, load_in_4bit=False)).save_pretrained(...)),
 #              llama-bin.tar.xz (llama-server, llama-quantize of infra/llama/build.sh),
 #              llama-src.tar.gz (convert_hf_to_gguf.py, conversion/, gguf-py/),
-#              src/ (git archive HEAD libs/contracts libs/llama libs/servicekit services/generator | tar -x -C .gpu-t4/src)
+#              src/ (git archive HEAD libs/contracts libs/llama libs/cardgen | tar -x -C .gpu-t4/src)
 set -uo pipefail
 repo="$(pwd)"
 out="${OUT:-/tmp/aimed-out}"
@@ -27,11 +27,11 @@ if [[ ! -x /tmp/llama/bin/llama-server ]]; then
   tar -C /tmp/llama/src -xzf .gpu-t4/llama-src.tar.gz
 fi
 export AIMED_LLAMA_BIN=/tmp/llama/bin AIMED_LLAMA_SRC=/tmp/llama/src
-# The committed contracts/generator (git archive HEAD into .gpu-t4/src): the working tree it travels in
+# The committed libraries (git archive HEAD into .gpu-t4/src): the working tree it travels in
 # may hold other work in progress.
 src="$repo/.gpu-t4/src"
-export PYTHONPATH="/tmp/site:$repo/training:$src/libs/contracts:$src/libs/llama:$src/libs/servicekit:$src/services/generator:$repo/bench"
-export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 AIMED_GENERATOR_REQUEST_TIMEOUT_S=300
+export PYTHONPATH="/tmp/site:$repo/training:$src/libs/contracts:$src/libs/llama:$src/libs/cardgen:$repo/bench"
+export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 tok="$repo/.gpu-t4/smollm2-tokenizer"
 cli() { python3 -m aimed_training.cli "$@"; }
 log() { echo "=== $(date -u +%H:%M:%S) $*"; }
@@ -86,7 +86,7 @@ print({k: r.get_field(k).contents() for k in ('general.architecture', 'tokenizer
   # machine with the demo SmolLM2 GGUF too); f16 loads. LLAMA_ARG_REPACK=0 is its --no-repack switch.
   export LLAMA_ARG_REPACK=0
   log "eval: llama-server + one card through the generator (json_schema and no schema)"
-  timeout 400 python3 -m aimed_training.cli eval --run $work/run-tiny --limit 1 --max-tokens 4096 --ctx-size 8192 2>&1 | tail -16
+  timeout 400 python3 -m aimed_training.cli eval --run $work/run-tiny --limit 1 --max-tokens 4096 --ctx-size 8192 --request-timeout-s 300 2>&1 | tail -16
   python3 -c "
 import json; r = json.load(open('$work/run-tiny/eval/eval.json'))
 for c in r['cards']: print({k: c[k] for k in ('mode', 'kind', 'schema_valid', 'grounded', 'completion_tokens', 'error')})"
