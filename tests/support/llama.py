@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aimed_llama.server import LlamaServer as _LlamaServer
 from aimed_llama.server import free_port
@@ -16,25 +17,9 @@ __all__ = ["REPO", "LlamaServer", "demo_model", "free_port"]
 class LlamaServer(_LlamaServer):
     """A llama-server child process on a free port (default: the demo GGUF); `url` is its base URL."""
 
-    def __init__(
-        self,
-        model: Path | None = None,
-        *,
-        ctx_size: int = 4096,
-        parallel: int = 2,
-        threads: int = 2,
-        extra_args: list[str] | None = None,
-        log_path: Path | None = None,
-    ) -> None:
+    def __init__(self, model: Path | None = None, *, log_path: Path | None = None, **options: Any) -> None:
+        """`options`: aimed_llama's ctx_size, parallel, threads and extra_args."""
         port = free_port()
         # Kept under artifacts/ so a failing run can be diagnosed afterwards.
         log_path = log_path or REPO / "artifacts" / f"llama-{port}.log"
-        super().__init__(
-            model or demo_model(),
-            log_path=log_path,
-            port=port,
-            ctx_size=ctx_size,
-            parallel=parallel,
-            threads=threads,
-            extra_args=extra_args,
-        )
+        super().__init__(model or demo_model(), log_path=log_path, port=port, **options)
