@@ -39,14 +39,8 @@ sys.path.insert(0, str(REPO))
 
 from aimed_contracts.examples import EXAMPLE_CARDS, EXAMPLE_CONTEXT, EXAMPLE_TOPIC  # noqa: E402
 from aimed_contracts.grounding import GroundingReport, check_card, prepare_context  # noqa: E402
-from tests.support.grounding_corpus import (  # noqa: E402
-    FAULT_TYPES,
-    HARD_FACT_FAULTS,
-    MEANING_FAULTS,
-    CorpusCase,
-    CorpusContext,
-    load_corpus,
-)
+from tests.support import grounding_corpus as corpus  # noqa: E402
+from tests.support.grounding_corpus import CorpusCase, CorpusContext  # noqa: E402
 
 # The rule that is meant to catch each fault type.
 RULE_FOR_FAULT = {
@@ -123,7 +117,7 @@ def main() -> None:
     )
     parser.add_argument("--prepared-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    contexts = load_corpus(args.corpus)
+    contexts = corpus.load_corpus(args.corpus)
     if args.prepared_json:  # the child process of the prepared-context measurement
         print(json.dumps(_prepared_timings(contexts)))
         return
@@ -181,15 +175,15 @@ def main() -> None:
         "\nFaults caught (refused), per fault type: refused | by the rule meant for it | "
         "refused while the faithful twin was refused too"
     )
-    for fault_type in FAULT_TYPES:
+    for fault_type in corpus.FAULT_TYPES:
         n = total[fault_type]
         print(
             f"  {fault_type:<34} {_pct(caught[fault_type], n):<16} by rule {by_rule[fault_type]}/{n}"
             f"   twin refused {twin_refused[fault_type]}"
         )
     for group, members, target in (
-        ("hard facts", HARD_FACT_FAULTS, TARGET_HARD),
-        ("meaning (deterministic)", MEANING_FAULTS, TARGET_MEANING),
+        ("hard facts", corpus.HARD_FACT_FAULTS, TARGET_HARD),
+        ("meaning (deterministic)", corpus.MEANING_FAULTS, TARGET_MEANING),
     ):
         n = sum(total[f] for f in members)
         hit = sum(caught[f] for f in members)

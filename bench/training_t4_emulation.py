@@ -87,7 +87,7 @@ def main() -> int:
     torch.cuda.is_bf16_supported = lambda *a, **k: False  # a T4 (sm_75) has no bf16
 
     import unsloth  # noqa: F401  (patches transformers/trl before they are imported)
-    from training_unsloth_speed import synthetic_rows
+    from training_unsloth_speed import fit_figures, synthetic_rows
 
     from aimed_training.backends import unsloth_backend
     from aimed_training.config import dump_config, load_config
@@ -122,8 +122,6 @@ def main() -> int:
         model, tokenizer, rows, config, args.run, lambda line: print(line, flush=True), Hardware(True, False)
     )
     hook.remove()
-    tokens_per_step = stats.tokens_seen / max(stats.steps, 1)
-    steady = statistics.median(stats.step_seconds[1:])
     figures: dict[str, Any] = {
         "gpu": torch.cuda.get_device_name(0),
         "memory_cap_gib": round(min(total, T4_MEMORY_BYTES) / 2**30, 2),
@@ -133,17 +131,7 @@ def main() -> int:
         "mixed_precision": stats.mixed_precision,
         "loss_scale_at_end": stats.loss_scale,
         "autocast_in_first_layer": sorted(set(autocast_seen)),
-        "steps": stats.steps,
-        "seq_len": config.model.max_seq_length,
-        "batch": config.training.per_device_train_batch_size,
-        "grad_accum": config.training.gradient_accumulation_steps,
-        "tokens_per_step": tokens_per_step,
-        "seconds_per_step_median_after_first": round(steady, 3),
-        "tokens_per_second_steady": round(tokens_per_step / steady, 1),
-        "peak_memory_reserved_gib": round(torch.cuda.max_memory_reserved() / 2**30, 2),
-        "peak_memory_allocated_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2),
-        "losses": stats.losses,
-        "step_seconds": [round(s, 3) for s in stats.step_seconds],
+        **fit_figures(stats, config),
     }
     print(json.dumps(figures, indent=2), flush=True)
     model.save_pretrained(args.run / "adapter")

@@ -20,9 +20,11 @@ import random
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from aimed_training.config import TrainConfig, load_config
 from aimed_training.formatting import IGNORE_INDEX
+from aimed_training.loop import FitStats
 
 REPO = Path(__file__).resolve().parents[1]
 SPECIALS = ["<|begin_of_text|>", "<|end_of_text|>", "<|pad|>"]
@@ -129,16 +131,29 @@ def main() -> int:
     torch.cuda.reset_peak_memory_stats()
     model, tokenizer = unsloth_backend.load(config)
     stats = fit(model, tokenizer, rows, config, Path(config.output_dir), lambda line: print(line, flush=True))
-    tokens_per_step = stats.tokens_seen / max(stats.steps, 1)
-    steady = statistics.median(stats.step_seconds[1:]) if len(stats.step_seconds) > 1 else stats.train_seconds
     figures = {
         "gpu": torch.cuda.get_device_name(0),
+        "tokens_per_second_overall": round(stats.tokens_per_second, 1),
+        **fit_figures(stats, config),
+    }
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def fit_figures(stats: FitStats, config: TrainConfig) -> dict[str, Any]:
+    """What one fit measured (this bench and training_t4_emulation.py): shape, speed, memory, losses."""
+    import torch
+
+    tokens_per_step = stats.tokens_seen / max(stats.steps, 1)
+    steady = statistics.median(stats.step_seconds[1:]) if len(stats.step_seconds) > 1 else stats.train_seconds
+    return {
         "steps": stats.steps,
         "seq_len": config.model.max_seq_length,
         "batch": config.training.per_device_train_batch_size,
         "grad_accum": config.training.gradient_accumulation_steps,
         "tokens_per_step": tokens_per_step,
-        "tokens_per_second_overall": round(stats.tokens_per_second, 1),
         "seconds_per_step_median_after_first": round(steady, 3),
         "tokens_per_second_steady": round(tokens_per_step / steady, 1),
         "peak_memory_reserved_gib": round(torch.cuda.max_memory_reserved() / 2**30, 2),
@@ -146,10 +161,6 @@ def main() -> int:
         "losses": stats.losses,
         "step_seconds": [round(s, 3) for s in stats.step_seconds],
     }
-    print(json.dumps(figures, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return 0
 
 
 if __name__ == "__main__":
