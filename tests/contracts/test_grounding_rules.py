@@ -15,6 +15,7 @@ import pytest
 from aimed_contracts.grounding import check_card
 from aimed_contracts.lexicon import Vocabulary, is_participle, is_term, is_verb, lemma
 from aimed_contracts.quantities import QuantityIndex, quantities
+from tests.support.cards import battlecard_payload
 
 TOPIC = "Hiperpotasemia y diálisis urgente"
 CONTEXT = (
@@ -35,17 +36,7 @@ LINES = CONTEXT.split("\n")
 
 
 def battlecard(summary: str, points: list[tuple[str, int]], sources: list[str]) -> dict[str, Any]:
-    return {
-        "schema_version": 1,
-        "kind": "battlecard",
-        "topic": TOPIC,
-        "level": 1,
-        "angle": None,
-        "sources": sources,
-        "summary": summary,
-        "key_points": [{"text": text, "source": source} for text, source in points],
-        "red_flags": [],
-    }
+    return battlecard_payload(TOPIC, summary, points, sources)
 
 
 def codes(card: dict[str, Any]) -> list[tuple[str, str]]:

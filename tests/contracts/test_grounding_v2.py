@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from aimed_contracts.grounding import MESSAGES_ES, check_card
+from tests.support.cards import battlecard_payload
 
 TOPIC = "Anticoagulación en la fibrilación auricular e hiperkalemia"
 CONTEXT = (
@@ -43,27 +44,25 @@ SOURCES = [
 ]
 
 
+FAITHFUL_POINTS = [
+    ("Apixabán: 5 mg cada 12 h.", 0),
+    ("Dabigatrán: 150 mg cada 12 h.", 1),
+    ("El ácido acetilsalicílico no se recomienda para prevenir el ictus en la FA.", 2),
+]
+
+
+def one_point_changed(
+    index: int, *, text: str | None = None, source: int | None = None
+) -> list[tuple[str, int]]:
+    """The faithful key points with the one at `index` given another text or another source."""
+    points = list(FAITHFUL_POINTS)
+    old_text, old_source = points[index]
+    points[index] = (old_text if text is None else text, old_source if source is None else source)
+    return points
+
+
 def battlecard(summary: str, points: list[tuple[str, int]] | None = None, **extra: Any) -> dict[str, Any]:
-    return {
-        "schema_version": 1,
-        "kind": "battlecard",
-        "topic": TOPIC,
-        "level": 1,
-        "angle": None,
-        "sources": SOURCES,
-        "summary": summary,
-        "key_points": [
-            {"text": text, "source": source}
-            for text, source in points
-            or [
-                ("Apixabán: 5 mg cada 12 h.", 0),
-                ("Dabigatrán: 150 mg cada 12 h.", 1),
-                ("El ácido acetilsalicílico no se recomienda para prevenir el ictus en la FA.", 2),
-            ]
-        ],
-        "red_flags": [],
-        **extra,
-    }
+    return battlecard_payload(TOPIC, summary, points or FAITHFUL_POINTS, SOURCES, **extra)
 
 
 def codes(card: dict[str, Any], topic: str | None = TOPIC) -> list[tuple[str, str]]:
@@ -173,11 +172,7 @@ def test_an_altered_source_is_caught() -> None:
 def test_a_removed_negation_is_a_polarity_mismatch() -> None:
     card = battlecard(
         "Anticoagular la FA.",
-        [
-            ("Apixabán: 5 mg cada 12 h.", 0),
-            ("Dabigatrán: 150 mg cada 12 h.", 1),
-            ("Se recomienda el ácido acetilsalicílico para prevenir el ictus en la FA.", 2),
-        ],
+        one_point_changed(2, text="Se recomienda el ácido acetilsalicílico para prevenir el ictus en la FA."),
     )
     report = check_card(card, CONTEXT, topic=TOPIC)
     assert [(i.code, i.field) for i in report.issues] == [("polarity_mismatch", "key_points[2].text")]
@@ -200,14 +195,7 @@ def test_a_faithful_negation_and_a_condition_are_not_mismatches() -> None:
 
 
 def test_a_value_moved_to_another_entity_is_caught() -> None:
-    card = battlecard(
-        "Anticoagular la FA.",
-        [
-            ("Apixabán: 5 mg cada 12 h.", 0),
-            ("Dabigatrán: 5 mg cada 12 h.", 1),
-            ("El ácido acetilsalicílico no se recomienda para prevenir el ictus en la FA.", 2),
-        ],
-    )
+    card = battlecard("Anticoagular la FA.", one_point_changed(1, text="Dabigatrán: 5 mg cada 12 h."))
     report = check_card(card, CONTEXT, topic=TOPIC)
     assert ("value_entity_mismatch", "key_points[1].text") in [(i.code, i.field) for i in report.issues]
     issue = next(i for i in report.issues if i.code == "value_entity_mismatch")
@@ -215,14 +203,7 @@ def test_a_value_moved_to_another_entity_is_caught() -> None:
 
 
 def test_a_key_point_citing_a_source_that_does_not_say_it_is_caught() -> None:
-    card = battlecard(
-        "Anticoagular la FA.",
-        [
-            ("Apixabán: 5 mg cada 12 h.", 0),
-            ("Dabigatrán: 150 mg cada 12 h.", 4),
-            ("El ácido acetilsalicílico no se recomienda para prevenir el ictus en la FA.", 2),
-        ],
-    )
+    card = battlecard("Anticoagular la FA.", one_point_changed(1, source=4))
     assert codes(card) == [("claim_not_in_cited_source", "key_points[1].text")]
 
 

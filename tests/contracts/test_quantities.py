@@ -22,6 +22,7 @@ from aimed_contracts.quantities import QuantityIndex, normalise_numbers, quantit
         ("de 2 a 4 horas", [("2", "h"), ("4", "h")]),
         ("al 0,9 %", [("0.9", "%")]),
         ("38,5 ºC", [("38.5", "°c")]),
+        ("dos criterios: pH 7,3 y anión gap 12 mEq/L", [("7.3", None), ("12", "meq/l")]),
         ("HCO3 bajo y 250 mg/dL", [("250", "mg/dl")]),
         ("FG <30 mL/min/1,73 m²", [("30", "ml/min"), ("1.73", "m2")]),
         ("1.6 mEq /L", [("1.6", "meq/l")]),
