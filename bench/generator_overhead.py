@@ -23,10 +23,10 @@ from pathlib import Path
 
 import httpx
 
+from aimed_cardgen import ModelServerConfig
+from aimed_cardgen.output_schema import structured_output_schema
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.prompts import GenerationTask, build_messages
-from aimed_generator.config import Settings
-from aimed_generator.generation import structured_output_schema
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -88,7 +88,7 @@ def main() -> None:
         "policy": "flag",
         "max_attempts": 1,
     }
-    defaults = Settings()
+    defaults = ModelServerConfig()
     # Exactly what the generator sends: the per-request schema and its DRY settings.
     direct_body = {
         "messages": build_messages(generation_task),

@@ -33,10 +33,9 @@ from typing import Any
 
 import httpx
 
+from aimed_cardgen import CardGeneratorConfig, ModelServerConfig, output_schema
+from aimed_cardgen.model_server import LlamaServerBackend
 from aimed_contracts.prompts import GenerationTask, build_messages
-from aimed_generator import generation
-from aimed_generator.backends import LlamaServerBackend
-from aimed_generator.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -68,17 +67,17 @@ def request_body(
     return backend._completion_body(
         "demo",
         build_messages(task),
-        schema=generation.structured_output_schema(task),
+        schema=output_schema.structured_output_schema(task),
         schema_name=f"aimed_{task.card_kind}",
         seed=seed,
         max_tokens=max_tokens,
-        temperature=backend.settings.temperature,
+        temperature=CardGeneratorConfig().temperature,
     )
 
 
 def reuse(topics: int, max_tokens: int) -> None:
     # Only its request body is used: nothing is sent through this client.
-    backend = LlamaServerBackend(httpx.AsyncClient(), Settings())
+    backend = LlamaServerBackend(httpx.AsyncClient(), ModelServerConfig())
     shares: dict[str, list[float]] = {name: [] for name, _ in CARDS}
     with LlamaServer(ctx_size=8192, parallel=2) as llama, httpx.Client(timeout=900) as http:
         for gold in gold_topics()[:topics]:
@@ -165,7 +164,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=2, help="topics per mode for the first two cards")
     parser.add_argument("--part", choices=["all", "reuse", "first-two"], default="all")
     args = parser.parse_args()
-    print(f"measuring {generation.__file__}")
+    print(f"measuring {output_schema.__file__}")
     if args.part in ("all", "reuse"):
         reuse(args.topics, args.max_tokens)
     if args.part in ("all", "first-two"):

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import httpx
 
+from aimed_cardgen import ModelServerConfig
+from aimed_cardgen.output_schema import structured_output_schema
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.prompts import GenerationTask, build_messages
-from aimed_generator.config import Settings
-from aimed_generator.generation import structured_output_schema
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=128)
     args = parser.parse_args()
 
-    defaults = Settings()
+    defaults = ModelServerConfig()
     rates: dict[str, list[float]] = {"json_schema": [], "unconstrained": []}
     tokens: dict[str, list[int]] = {"json_schema": [], "unconstrained": []}
     with LlamaServer(ctx_size=4096, parallel=1) as llama, httpx.Client(timeout=600) as http:

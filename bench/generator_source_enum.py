@@ -31,11 +31,11 @@ from typing import Any
 
 import httpx
 
+from aimed_cardgen import ModelServerConfig
+from aimed_cardgen.model_server import LlamaServerBackend
+from aimed_cardgen.output_schema import SourceChoices, source_choices, structured_output_schema
 from aimed_contracts.prompts import GenerationTask, build_messages
 from aimed_contracts.sentences import split_sentences
-from aimed_generator.backends import LlamaServerBackend
-from aimed_generator.config import Settings
-from aimed_generator.generation import SourceChoices, source_choices, structured_output_schema
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--part", choices=["all", "grammar", "speed"], default="all")
     args = parser.parse_args()
     # Only its request body is used: nothing is sent through this client.
-    backend = LlamaServerBackend(httpx.AsyncClient(), Settings())
+    backend = LlamaServerBackend(httpx.AsyncClient(), ModelServerConfig())
     with LlamaServer(ctx_size=8192, parallel=1) as llama, httpx.Client(timeout=1800) as http:
         if args.part in ("all", "grammar"):
             grammar_build(http, llama.url, backend, args.repeat)

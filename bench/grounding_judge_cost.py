@@ -3,7 +3,7 @@
 Default mode (part of `make bench`): starts a real llama-server on the demo GGUF (one slot
 of 4,096 tokens, 2 threads) and judges every claim of the first `--cards` faithful cards of
 the labeled corpus (bench/grounding_corpus) exactly as the generator does
-(`aimed_generator.claim_judge`: Spanish prompt, context numbered sentence by sentence,
+(`aimed_cardgen.claim_judge`: Spanish prompt, context numbered sentence by sentence,
 `response_format: json_schema` `{"verdict", "evidence"}`, temperature 0). Prints per claim
 the wall time and llama-server's own timings (prompt evaluated, prompt reused from the
 cache, generation), split into the first claim of a card (its context is evaluated, unless
@@ -41,6 +41,9 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from aimed_cardgen import BackendKind, ModelServerConfig  # noqa: E402
+from aimed_cardgen.claim_judge import JUDGE_SEED, ClaimJudge  # noqa: E402
+from aimed_cardgen.model_server import make_backend  # noqa: E402
 from aimed_contracts.grounding import check_card  # noqa: E402
 from aimed_contracts.judge import (  # noqa: E402
     VERDICT_MAX_TOKENS,
@@ -50,9 +53,6 @@ from aimed_contracts.judge import (  # noqa: E402
     parse_verdict,
     verdict_schema,
 )
-from aimed_generator.backends import make_backend  # noqa: E402
-from aimed_generator.claim_judge import JUDGE_SEED, ClaimJudge  # noqa: E402
-from aimed_generator.config import BackendKind, Settings  # noqa: E402
 from tests.support.grounding_corpus import FAULT_TYPES, CorpusContext, load_corpus  # noqa: E402
 from tests.support.llama import LlamaServer  # noqa: E402
 
@@ -68,10 +68,10 @@ def _stats(values: list[float]) -> str:
 async def measure_cost(url: str, n_cards: int) -> None:
     corpus = load_corpus()
     cards = [(context, case) for context in corpus for case in context.faithful][:n_cards]
-    settings = Settings(llm_base_url=url, request_timeout_s=600, log_level="WARNING")
+    server = ModelServerConfig(base_url=url, request_timeout_s=600)
     rows: list[dict[str, Any]] = []
     async with httpx.AsyncClient(timeout=600) as client:
-        backend = make_backend(client, settings)
+        backend = make_backend(client, server)
         for context, case in cards:
             sentences = judge_sentences([context.context])
             for position, claim in enumerate(card_claims(case.card)):
@@ -135,13 +135,12 @@ async def measure_cost(url: str, n_cards: int) -> None:
 
 async def measure_corpus(args: argparse.Namespace) -> None:
     corpus: list[CorpusContext] = load_corpus()
-    settings = Settings(
-        llm_base_url=args.judge_url,
-        llm_backend=BackendKind(args.judge_backend),
-        llm_model=args.judge_model,
-        llm_api_key=args.api_key,
+    server = ModelServerConfig(
+        base_url=args.judge_url,
+        backend=BackendKind(args.judge_backend),
+        model=args.judge_model,
+        api_key=args.api_key,
         request_timeout_s=args.timeout,
-        log_level="WARNING",
     )
     headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else None
     faithful: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
@@ -150,7 +149,7 @@ async def measure_corpus(args: argparse.Namespace) -> None:
     claim_ms: list[float] = []
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=args.timeout, headers=headers) as client:
-        judge = ClaimJudge(make_backend(client, settings))
+        judge = ClaimJudge(make_backend(client, server))
         cases = [(context, case) for context in corpus for case in context.cases][: args.limit]
         for n, (context, case) in enumerate(cases, start=1):
             gate = check_card(case.card, context.context, topic=context.topic)

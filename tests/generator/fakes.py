@@ -8,8 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aimed_generator.backends import Completion, Messages, ServerInfo
-from aimed_generator.config import BackendKind
+from aimed_cardgen.model_server import BackendKind, Completion, Messages, ServerInfo
 
 Answer = str | dict[str, Any] | Exception
 

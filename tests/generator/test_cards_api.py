@@ -12,12 +12,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from aimed_cardgen import Policy
+from aimed_cardgen.context_budget import split_passages
+from aimed_cardgen.errors import ModelTimeout, ModelUnavailable, UpstreamError
 from aimed_contracts.examples import EXAMPLE_CARDS, EXAMPLE_CONTEXT, EXAMPLE_DRILL_MCQ, EXAMPLE_TOPIC
 from aimed_contracts.prompts import GenerationTask, build_messages
-from aimed_generator.backends import UpstreamError
-from aimed_generator.budget import split_passages
-from aimed_generator.config import Policy, Settings
-from aimed_generator.errors import ModelTimeout, ModelUnavailable
+from aimed_generator.config import Settings
 from aimed_generator.main import create_app
 from tests.generator.fakes import FakeBackend
 

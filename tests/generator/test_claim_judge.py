@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from aimed_cardgen import Policy
+from aimed_cardgen.claim_judge import ClaimJudge, open_claim_judge
+from aimed_cardgen.errors import ModelTimeout, ModelUnavailable
 from aimed_contracts.examples import EXAMPLE_BATTLECARD, EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.judge import card_claims
-from aimed_generator.claim_judge import ClaimJudge, open_claim_judge
-from aimed_generator.config import Policy, Settings
-from aimed_generator.errors import ModelTimeout, ModelUnavailable
+from aimed_generator.config import Settings
 from aimed_generator.main import create_app
 from tests.generator.fakes import FakeBackend
 
@@ -147,15 +148,15 @@ def test_a_card_the_gate_refuses_is_not_sent_to_the_judge(
 
 
 async def _opened(settings: Settings) -> dict[str, Any] | None:
-    async with open_claim_judge(settings) as judge:
+    async with open_claim_judge(settings.judge_server()) as judge:
         if judge is None:
             return None
         backend: Any = judge.backend
         return {
             "url": backend.base_url,
             "kind": backend.kind,
-            "model": backend.settings.llm_model,
-            "timeout_s": backend.settings.request_timeout_s,
+            "model": backend.config.model,
+            "timeout_s": backend.config.request_timeout_s,
             "client_read_timeout_s": backend.client.timeout.read,
             "authorization": backend.client.headers.get("Authorization"),
         }

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from aimed_cardgen import Policy
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_DRILL_MCQ, EXAMPLE_TOPIC
 from aimed_contracts.judge import card_claims, judge_sentences
-from aimed_generator.config import Policy, Settings
+from aimed_generator.config import Settings
 from aimed_generator.main import create_app
 from tests.generator.fakes import FakeBackend
 from tests.support.llama import LlamaServer, free_port

@@ -21,12 +21,12 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
+from aimed_cardgen.model_server import LlamaServerBackend
+from aimed_cardgen.output_schema import source_choices, structured_output_schema
 from aimed_contracts.cards import card_json_schema, parse_card
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.prompts import GenerationTask, build_messages
-from aimed_generator.backends import LlamaServerBackend
 from aimed_generator.config import Settings
-from aimed_generator.generation import source_choices, structured_output_schema
 from aimed_generator.main import create_app
 from aimed_generator.models import CardRequest
 from tests.scaleout.gold import gold_topics
@@ -96,7 +96,7 @@ async def test_llama_server_compiles_each_kind_schema(kind: str, llama_server: L
     of sources) compiles: fail-open would show here, as a poem where JSON was asked for."""
     request = CardRequest.model_validate(_card_request(kind))
     async with httpx.AsyncClient(timeout=300) as client:
-        backend = LlamaServerBackend(client, _settings(llama_server.url))
+        backend = LlamaServerBackend(client, _settings(llama_server.url).model_server())
         completion = await backend.complete(
             [{"role": "user", "content": "Escribe un poema corto sobre el mar."}],
             schema=structured_output_schema(request.generation_task()),
@@ -121,7 +121,7 @@ async def test_a_string_bound_makes_the_model_close_the_string(llama_server: Lla
         "required": ["texto"],
     }
     async with httpx.AsyncClient(timeout=300) as client:
-        backend = LlamaServerBackend(client, _settings(llama_server.url, dry_multiplier=0))
+        backend = LlamaServerBackend(client, _settings(llama_server.url, dry_multiplier=0).model_server())
         completion = await backend.complete(
             [
                 {
@@ -320,7 +320,7 @@ async def test_llama_server_can_only_return_sources_from_the_context(llama_serve
     )
     written: list[str] = []
     async with httpx.AsyncClient(timeout=600) as client:
-        backend = LlamaServerBackend(client, _settings(llama_server.url))
+        backend = LlamaServerBackend(client, _settings(llama_server.url).model_server())
         for seed in (1, 2, 3):
             completion = await backend.complete(
                 messages,

@@ -13,11 +13,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from aimed_cardgen.model_server import LlamaServerBackend
+from aimed_cardgen.streaming import StreamedChat
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
-from aimed_generator.backends import LlamaServerBackend
 from aimed_generator.config import Settings
 from aimed_generator.main import create_app
-from aimed_generator.progress import GenerationProgress, ProgressBoard, StreamedChat
+from aimed_generator.progress import GenerationProgress, ProgressBoard
 from tests.support.llama import LlamaServer
 
 LLAMA_STREAM = [
@@ -132,7 +133,7 @@ async def test_the_backend_streams_a_followed_completion_and_counts_each_token(
     board = ProgressBoard()
     messages = [{"role": "user", "content": "Escribe un poema largo sobre el mar."}]
     async with httpx.AsyncClient(timeout=600) as client:
-        backend = LlamaServerBackend(client, settings)
+        backend = LlamaServerBackend(client, settings.model_server())
         readings: list[int] = []
 
         async def watch() -> None:

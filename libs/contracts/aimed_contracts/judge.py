@@ -3,7 +3,7 @@
 The deterministic gate (`grounding.check_card`) catches changed facts; a model reading
 the context can also catch a claim that changes meaning with the context's own words.
 This module is the pure half of that judge, shared by the generator (which asks a model
-server, `aimed_generator.claim_judge`) and the benchmark (bench/grounding_judge_cost.py):
+server, `aimed_cardgen.claim_judge`) and the benchmark (bench/grounding_judge_cost.py):
 
 - `card_claims(card)`: the claims a card makes, as the judge reads them (an MCQ's keyed
   option with its case and question: "Dexametasona" alone means nothing);

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from aimed_generator.backends import ModelBackend
-from aimed_generator.generation import CardGenerator
-from aimed_generator.limiter import SlotLimiter
+from aimed_cardgen import CardGenerator, SlotLimiter
+from aimed_cardgen.model_server import ModelBackend
+from aimed_generator.config import Settings
 from aimed_generator.metrics import GeneratorMetrics
 from aimed_generator.progress import ProgressBoard
 
@@ -16,6 +16,11 @@ from aimed_generator.progress import ProgressBoard
 def get_generator(request: Request) -> CardGenerator:
     generator: CardGenerator = request.app.state.generator
     return generator
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_backend(request: Request) -> ModelBackend:
@@ -41,6 +46,7 @@ def get_progress(request: Request) -> ProgressBoard:
     return board
 
 
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 GeneratorDep = Annotated[CardGenerator, Depends(get_generator)]
 BackendDep = Annotated[ModelBackend, Depends(get_backend)]
 LimiterDep = Annotated[SlotLimiter, Depends(get_limiter)]

@@ -7,15 +7,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI, Request, Response
 
+from aimed_cardgen import SlotLimiter, open_generator
+from aimed_cardgen.model_server import ModelBackend
 from aimed_contracts.errors import ServiceError
-from aimed_generator.backends import ModelBackend, make_backend
-from aimed_generator.claim_judge import open_claim_judge
 from aimed_generator.config import Settings, get_settings
-from aimed_generator.generation import CardGenerator
-from aimed_generator.limiter import SlotLimiter
 from aimed_generator.metrics import GeneratorMetrics
 from aimed_generator.routes import cards, health, metrics, validate
 from aimed_servicekit.errors import install_error_handlers
@@ -38,20 +35,16 @@ def create_app(settings: Settings | None = None, *, backend: ModelBackend | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        timeout = httpx.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s)
-        headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else None
-        async with (
-            httpx.AsyncClient(timeout=timeout, headers=headers) as client,
-            open_claim_judge(settings) as claim_judge,
-        ):
-            app.state.backend = backend or make_backend(client, settings)
-            limiter = SlotLimiter(settings.llm_slots, settings.max_queue, settings.queue_timeout_s)
+        limiter = SlotLimiter(settings.llm_slots, settings.max_queue, settings.queue_timeout_s)
+        metrics = GeneratorMetrics(limiter)
+        async with open_generator(
+            settings.generator_config(), backend=backend, admission=limiter, metrics=metrics
+        ) as generator:
             app.state.settings = settings
+            app.state.backend = generator.backend
             app.state.limiter = limiter
-            app.state.metrics = GeneratorMetrics(limiter)
-            app.state.generator = CardGenerator(
-                app.state.backend, limiter, app.state.metrics, settings, claim_judge
-            )
+            app.state.metrics = metrics
+            app.state.generator = generator
             try:
                 limiter.resize((await app.state.backend.info()).slots)
             except ServiceError as exc:

@@ -1,10 +1,14 @@
-"""Prometheus metrics of one app instance (own registry, so tests can build many apps)."""
+"""Prometheus metrics of one app instance (own registry, so tests can build many apps).
+
+`GeneratorMetrics` is also the card generator's metrics hook (`aimed_cardgen.GenerationMetrics`).
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from aimed_generator.limiter import SlotLimiter
+from aimed_cardgen import SlotLimiter
+from aimed_cardgen.hooks import AttemptOutcome
 
 
 class GeneratorMetrics:
@@ -58,3 +62,18 @@ class GeneratorMetrics:
         in_flight.set_function(lambda: limiter.in_flight)
         queued = Gauge("aimed_generator_queued", "Requests waiting for a slot.", registry=self.registry)
         queued.set_function(lambda: limiter.waiting)
+
+    def count_attempt(
+        self, *, prompt_tokens: int, completion_tokens: int, outcome: AttemptOutcome, retry: bool
+    ) -> None:
+        self.tokens.labels("prompt").inc(prompt_tokens)
+        self.tokens.labels("completion").inc(completion_tokens)
+        self.attempts.labels(outcome).inc()
+        if retry:
+            self.retries.inc()
+
+    def count_card(self, kind: str, *, grounded: bool) -> None:
+        self.cards.labels(kind, str(grounded).lower()).inc()
+
+    def count_refusal(self, error_type: str) -> None:
+        self.refusals.labels(error_type).inc()

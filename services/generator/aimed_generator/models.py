@@ -1,4 +1,8 @@
-"""The generator's wire protocol: request and response bodies of every route."""
+"""The generator's wire protocol: request and response bodies of every route.
+
+A card request becomes a task and options for `aimed_cardgen`, and its result becomes
+the response; the report models inside the response are the library's.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from aimed_cardgen import CardResult, GenerationOptions, Policy
+from aimed_cardgen.results import AttemptReport, ContextUsed, GenerationInfo, Timings, Usage
 from aimed_contracts.prompts import AngleSpec, ContextPassage, GenerationTask, TaskName
-from aimed_generator.config import Policy
+from aimed_generator.config import Settings
 
 
 class ContextIn(BaseModel):
@@ -52,61 +58,16 @@ class CardRequest(BaseModel):
             angle=self.angle,
         )
 
-
-class Usage(BaseModel):
-    prompt_tokens: int
-    completion_tokens: int
-    cached_prompt_tokens: int | None = Field(
-        default=None,
-        description="Prompt tokens the server took from its prompt cache instead of evaluating "
-        "(llama-server's `timings.cache_n`); null when the server does not say.",
-    )
-
-
-class Timings(BaseModel):
-    queue_ms: float = Field(description="Waiting for a free slot.")
-    budget_ms: float = Field(description="Counting tokens and selecting passages.")
-    generation_ms: float = Field(description="Model time over all attempts (prompt + completion).")
-    gate_ms: float = Field(description="Parsing and the grounding gate over all attempts.")
-    total_ms: float
-    tokens_per_s: float = Field(description="Completion tokens per second of model time.")
-
-
-class ContextUsed(BaseModel):
-    index: int = Field(description="Position of the context in the request.")
-    id: int | str | None
-    passages: list[int] | None = Field(
-        description="Passages kept (paragraph order, from 0) when the context did not fit; null: all of it."
-    )
-
-
-class Issue(BaseModel):
-    code: str
-    field: str | None
-    message: str
-
-
-class AttemptReport(BaseModel):
-    attempt: int
-    seed: int
-    finish_reason: str
-    prompt_tokens: int
-    completion_tokens: int
-    cached_prompt_tokens: int | None = Field(
-        default=None, description="Of `prompt_tokens`, those served from the server's prompt cache."
-    )
-    model_ms: float = Field(description="Time the model server spent on this attempt (prompt + completion).")
-    valid: bool
-    issues: list[Issue]
-
-
-class GenerationInfo(BaseModel):
-    sources_mode: Literal["enum", "free"] = Field(
-        description="`enum`: the schema let the model pick `sources` only among the context's "
-        "sentences; `free`: bounded strings (the context was above the enum cap, see `reason`)."
-    )
-    source_sentences: int = Field(description="Sentences of the context offered as sources.")
-    reason: str | None = Field(default=None, description="Why the sources are free strings, if they are.")
+    def generation_options(self, settings: Settings) -> GenerationOptions:
+        """The request's options, the service's defaults where it names none; never more
+        attempts than the service allows."""
+        return GenerationOptions(
+            policy=self.policy or settings.policy,
+            attempts=min(self.max_attempts or settings.max_attempts, settings.max_attempts),
+            max_tokens=self.max_tokens or settings.max_tokens,
+            seed=self.seed,
+            context_ids=[c.id for c in self.contexts],
+        )
 
 
 class CardResponse(BaseModel):
@@ -122,6 +83,23 @@ class CardResponse(BaseModel):
     context_budget: dict[str, Any]
     generation: GenerationInfo
     policy: Policy
+
+    @classmethod
+    def from_result(cls, result: CardResult) -> CardResponse:
+        return cls(
+            card=result.card.model_dump(mode="json"),
+            markdown=result.markdown,
+            grounding_report=result.grounding_report,
+            model_id=result.model_id,
+            usage=result.usage,
+            timings=result.timings,
+            attempts=result.attempts,
+            attempt_reports=result.attempt_reports,
+            contexts_used=result.contexts_used,
+            context_budget=result.context_budget,
+            generation=result.generation,
+            policy=result.policy,
+        )
 
 
 class ValidateRequest(BaseModel):

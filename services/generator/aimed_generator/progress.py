@@ -2,7 +2,7 @@
 
 The gateway names each generation it asks for (`X-Generation-Id` on `POST /v1/cards`);
 while that card's completion runs, the backend streams it from the model server
-(`stream: true`, server-sent events) and counts the tokens here, and
+(`stream: true`, server-sent events: `aimed_cardgen.streaming`) and counts the tokens here, and
 `GET /v1/generations/{id}` reads them. A finished generation stays readable for a minute
 (the gateway's last poll may come after the card is stored), then is forgotten.
 
@@ -12,16 +12,15 @@ schema name), so the count is always of the card the learner waits for.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel, Field
+
+from aimed_cardgen.streaming import followed
 
 # How long a finished generation stays readable, and how many are kept at most.
 KEEP_FINISHED_S = 60.0
@@ -55,7 +54,7 @@ class GenerationProgress:
 
     @property
     def schema_name(self) -> str:
-        """The completion this progress follows: the card's (generation.py names it `aimed_<kind>`)."""
+        """The completion this progress follows: the card's (aimed_cardgen names it `aimed_<kind>`)."""
         return f"aimed_{self.kind}"
 
     def begin_attempt(self, max_tokens: int) -> None:
@@ -116,84 +115,12 @@ class ProgressBoard:
         self._expire()
         progress = GenerationProgress(generation_id, kind)
         self._entries[generation_id] = progress
-        token = CURRENT.set(progress)
         try:
-            yield progress
+            with followed(progress):
+                yield progress
         finally:
-            CURRENT.reset(token)
             progress.finished_at = time.monotonic()
 
     def get(self, generation_id: str) -> GenerationProgress | None:
         self._expire()
         return self._entries.get(generation_id)
-
-
-CURRENT: ContextVar[GenerationProgress | None] = ContextVar("aimed_generation_progress", default=None)
-
-
-def following(schema_name: str) -> GenerationProgress | None:
-    """The progress to feed for a completion with this schema name, if one is being followed."""
-    progress = CURRENT.get()
-    return progress if progress is not None and progress.schema_name == schema_name else None
-
-
-class StreamedChat:
-    """Builds a non-streamed chat completion's answer from a stream of server-sent events.
-
-    llama-server, LM Studio and Ollama send `data: {chunk}` lines, each chunk with
-    `choices[0].delta.content`; the last ones carry `finish_reason`, `usage`
-    (`stream_options.include_usage`) and llama-server's `timings`; `data: [DONE]` ends it.
-    """
-
-    def __init__(self, progress: GenerationProgress) -> None:
-        self.progress = progress
-        self.parts: list[str] = []
-        self.finish_reason: str | None = None
-        self.usage: dict[str, Any] = {}
-        self.timings: dict[str, Any] = {}
-        self.model: str | None = None
-
-    def feed_line(self, line: str) -> None:
-        """One line of the event stream; anything but a `data:` line with a JSON chunk is ignored."""
-        if not line.startswith("data:"):
-            return
-        data = line[5:].strip()
-        if not data or data == "[DONE]":
-            return
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            return
-        if not isinstance(chunk, dict):
-            return
-        self.model = chunk.get("model") or self.model
-        self.usage = chunk.get("usage") or self.usage
-        self.timings = chunk.get("timings") or self.timings
-        for choice in chunk.get("choices") or []:
-            delta = (choice or {}).get("delta") or {}
-            content = delta.get("content")
-            if content:
-                self.parts.append(content)
-                # llama-server sends one token per event; other servers may batch a few,
-                # which only makes the count (and the bar) move in larger steps.
-                self.progress.add_tokens(1)
-            if choice.get("finish_reason"):
-                self.finish_reason = str(choice["finish_reason"])
-
-    def answer(self) -> dict[str, Any]:
-        """The same shape as a non-streamed answer, for the backend's one parser."""
-        usage = dict(self.usage)
-        usage.setdefault("completion_tokens", self.progress.tokens)
-        payload: dict[str, Any] = {
-            "choices": [
-                {
-                    "message": {"content": "".join(self.parts)},
-                    "finish_reason": self.finish_reason or "unknown",
-                }
-            ],
-            "usage": usage,
-            "timings": self.timings,
-        }
-        if self.model:
-            payload["model"] = self.model
-        return payload

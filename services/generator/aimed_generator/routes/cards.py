@@ -10,7 +10,7 @@ from pydantic import StringConstraints
 
 from aimed_contracts.cards import CardKind, card_json_schema
 from aimed_contracts.errors import ErrorEnvelope, NotFound
-from aimed_generator.deps import GeneratorDep, ProgressDep
+from aimed_generator.deps import GeneratorDep, ProgressDep, SettingsDep
 from aimed_generator.models import CardRequest, CardResponse
 from aimed_generator.progress import GenerationStatus
 from aimed_servicekit.errors import ERROR_RESPONSES
@@ -30,6 +30,7 @@ async def create_card(
     request: CardRequest,
     generator: GeneratorDep,
     progress: ProgressDep,
+    settings: SettingsDep,
     generation_id: Annotated[
         GenerationId | None,
         Header(
@@ -40,8 +41,10 @@ async def create_card(
 ) -> CardResponse:
     """422 `ungrounded_output` / `invalid_output` (every issue of every attempt), 413
     `context_too_large`, 503 `busy` (Retry-After) or `model_unavailable`, 504 `upstream_timeout`."""
-    with progress.track(generation_id, request.generation_task().card_kind):
-        return await generator.generate(request)
+    task = request.generation_task()
+    with progress.track(generation_id, task.card_kind):
+        result = await generator.generate(task, request.generation_options(settings))
+    return CardResponse.from_result(result)
 
 
 @router.get(

@@ -15,6 +15,16 @@ from typing import Any
 import jsonschema
 import pytest
 
+from aimed_cardgen.output_schema import (
+    GENERATED_MAX_CHARS,
+    MCQ_GENERATED_OPTIONS,
+    SOURCE_ENUM_MAX_CHARS,
+    SOURCE_ENUM_MAX_SENTENCES,
+    SOURCE_MIN_CHARS,
+    SourceChoices,
+    source_choices,
+    structured_output_schema,
+)
 from aimed_contracts.cards import card_json_schema
 from aimed_contracts.examples import (
     EXAMPLE_BATTLECARD,
@@ -25,16 +35,6 @@ from aimed_contracts.examples import (
 )
 from aimed_contracts.prompts import AngleSpec, ContextPassage, GenerationTask
 from aimed_contracts.sentences import split_sentences
-from aimed_generator.generation import (
-    GENERATED_MAX_CHARS,
-    MCQ_GENERATED_OPTIONS,
-    SOURCE_ENUM_MAX_CHARS,
-    SOURCE_ENUM_MAX_SENTENCES,
-    SOURCE_MIN_CHARS,
-    SourceChoices,
-    source_choices,
-    structured_output_schema,
-)
 from tests.scaleout.gold import gold_topics
 
 FREE = SourceChoices("free", ())

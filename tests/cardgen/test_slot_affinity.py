@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from aimed_cardgen.slot_affinity import SlotAffinity, prefix_key
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.prompts import GenerationTask
-from aimed_generator.slots import SlotAffinity, prefix_key
 
 
 def _task(task: str = "battlecard", level: int = 1, text: str = EXAMPLE_CONTEXT) -> GenerationTask:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from aimed_generator.backends import LlamaServerBackend, NotAnApiAnswer, OpenAICompatibleBackend
-from aimed_generator.config import Settings
+from aimed_cardgen.errors import NotAnApiAnswer
+from aimed_cardgen.model_server import LlamaServerBackend, ModelServerConfig, OpenAICompatibleBackend
 
 HTML = httpx.Response(200, text="<html><body>Bienvenido al portal cautivo</body></html>")
 PROPS = {"default_generation_settings": {"n_ctx": 4096}, "total_slots": 1}
@@ -32,7 +32,7 @@ def _server(broken_path: str, broken: httpx.Response) -> Callable[[httpx.Request
 async def _complete(
     backend_type: type[OpenAICompatibleBackend], server: Callable[..., httpx.Response]
 ) -> None:
-    config = Settings(llm_base_url="http://model")
+    config = ModelServerConfig(base_url="http://model")
     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
         await backend_type(client, config).complete(
             [{"role": "user", "content": "hola"}],

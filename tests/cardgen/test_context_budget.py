@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from aimed_cardgen.context_budget import fit_prompt, rank_passages, split_passages
+from aimed_cardgen.errors import ContextTooLarge
 from aimed_contracts.prompts import GenerationTask, build_messages
-from aimed_generator.budget import fit_prompt, rank_passages, split_passages
-from aimed_generator.errors import ContextTooLarge
 from tests.generator.fakes import FakeBackend, words
 
 pytestmark = pytest.mark.anyio

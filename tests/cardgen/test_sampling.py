@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aimed_generator.backends import LlamaServerBackend, OpenAICompatibleBackend
-from aimed_generator.config import Settings
+from aimed_cardgen.model_server import LlamaServerBackend, ModelServerConfig, OpenAICompatibleBackend
 
 ANSWER = {
     "choices": [{"message": {"content": "{}"}, "finish_reason": "stop"}],
@@ -17,7 +16,7 @@ ANSWER = {
 }
 
 
-async def _sent_body(backend_type: type[OpenAICompatibleBackend], **settings: Any) -> dict[str, Any]:
+async def _sent_body(backend_type: type[OpenAICompatibleBackend], **options: Any) -> dict[str, Any]:
     sent: list[dict[str, Any]] = []
 
     def server(request: httpx.Request) -> httpx.Response:
@@ -30,7 +29,7 @@ async def _sent_body(backend_type: type[OpenAICompatibleBackend], **settings: An
         sent.append(json.loads(request.content))
         return httpx.Response(200, json=ANSWER)
 
-    config = Settings(llm_base_url="http://model", **settings)
+    config = ModelServerConfig(base_url="http://model", **options)
     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
         await backend_type(client, config).complete(
             [{"role": "user", "content": "hola"}],

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from aimed_generator.errors import Busy
-from aimed_generator.limiter import SlotLimiter
+from aimed_cardgen.admission import SlotLimiter
+from aimed_cardgen.errors import Busy
 
 pytestmark = pytest.mark.anyio
 
