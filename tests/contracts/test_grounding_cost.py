@@ -1,6 +1,7 @@
 """The gate's speed-ups give exactly the results of the slow paths they replace.
 
 - PyStemmer (C Snowball) stems as the pure-Python `snowballstemmer` does;
+- `zipf_es` reads wordfreq's table as `wordfreq.zipf_frequency` does;
 - `normalise_numbers` skips a rewrite only when its pattern cannot match;
 - pySBD's abbreviation step, deduplicated, splits as pySBD's own class does;
 - `prepare_context` changes when the context is learnt, never what the gate says.
@@ -20,11 +21,12 @@ from typing import Any
 import pysbd
 import snowballstemmer
 from snowballstemmer.spanish_stemmer import SpanishStemmer
+from wordfreq import top_n_list, zipf_frequency
 
 from aimed_contracts import grounding, quantities, sentences
 from aimed_contracts.examples import EXAMPLE_CARDS, EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.grounding import check_card, prepare_context
-from aimed_contracts.lexicon import words
+from aimed_contracts.lexicon import words, zipf_es
 from tests.support.grounding_corpus import load_corpus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,6 +78,14 @@ def test_the_c_stemmer_is_used_and_stems_as_the_pure_python_one() -> None:
     vocabulary = sorted({w.casefold() for text in _texts() for w in words(text)})
     assert len(vocabulary) > 3000
     differ = [w for w in vocabulary if fast.stemWord(w) != slow.stemWord(w)]
+    assert differ == []
+
+
+def test_zipf_es_is_wordfreqs_zipf_frequency() -> None:
+    corpus = {w.casefold() for text in _texts() for w in words(text)}
+    odd = ["", "xyzzyq", "apixabán", "über", "ñandú", "hba1c", "HbA1c", "K", "Añadirse", "l'", "a-b", "ſ"]
+    vocabulary = sorted({*top_n_list("es", 30000), *corpus, *odd})
+    differ = [w for w in vocabulary if zipf_es(w) != zipf_frequency(w, "es")]
     assert differ == []
 
 

@@ -42,6 +42,7 @@ matches derived words that have no common lemma. Both load once per process.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -49,7 +50,7 @@ from importlib import resources
 
 import simplemma
 import snowballstemmer
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict, zipf_frequency, zipf_to_freq
 
 from aimed_contracts.quantities import NUMBER_WORDS, UNIT_SPELLINGS, fold
 
@@ -113,11 +114,36 @@ def lemma(word: str) -> str:
     return found
 
 
+# A lower-case word of Spanish letters only is its own single token for wordfreq, so its
+# frequency is read from wordfreq's table and rounded as `zipf_frequency` rounds it; that
+# function tokenises its argument first, tens of microseconds a word. Same values
+# (tests/contracts/test_grounding_cost.py); anything else goes through wordfreq itself.
+_PLAIN_WORD = re.compile(r"[a-zñáéíóúü]+")
+_MIN_FREQUENCY = zipf_to_freq(0)
+
+
+@cache
+def _frequencies() -> dict[str, float]:
+    return get_frequency_dict("es")
+
+
+def zipf_es(word: str) -> float:
+    """`wordfreq.zipf_frequency(word, "es")`, without tokenising a plain lower-case word."""
+    if not _PLAIN_WORD.fullmatch(word):
+        return zipf_frequency(word, "es")
+    frequency = _frequencies().get(word)
+    if frequency is None:
+        return round(math.log(_MIN_FREQUENCY, 10) + 9, 2)
+    frequency = max(frequency, _MIN_FREQUENCY)
+    frequency = round(frequency, math.floor(-math.log(frequency, 10)) + 3)
+    return round(math.log(frequency, 10) + 9, 2)
+
+
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
     """Frequency of a word in general Spanish, or of its lemma when that is higher."""
     lowered = word.casefold()
-    return max(zipf_frequency(lowered, "es"), zipf_frequency(lemma(lowered), "es"))
+    return max(zipf_es(lowered), zipf_es(lemma(lowered)))
 
 
 @lru_cache(maxsize=65536)
@@ -185,7 +211,7 @@ def _is_abbreviation(word: str) -> bool:
     if not _ABBREVIATION_SHAPE.fullmatch(word):
         return False
     # A common word in capitals is emphasis ("NO administrar", "NUNCA"), not an abbreviation.
-    return not (word.isupper() and zipf_frequency(word.casefold(), "es") >= _EMPHASIS_MIN_ZIPF)
+    return not (word.isupper() and zipf_es(word.casefold()) >= _EMPHASIS_MIN_ZIPF)
 
 
 @lru_cache(maxsize=65536)
