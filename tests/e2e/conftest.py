@@ -7,7 +7,6 @@ Artefacts (screenshots, the services' logs) go to artifacts/e2e/.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from aimed_contracts.cards import parse_card
 from aimed_contracts.markdown import render_markdown
 from infra.stack import Stack, StackConfig
 from tests.scaleout.gold import gold_topics
+from tests.support.learners import create_learner
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "e2e"
@@ -131,23 +131,8 @@ class RunningStack:
     learners: list[Learner] = field(default_factory=list)
 
     def new_learner(self, name: str) -> Learner:
-        env = {**os.environ, **self.config.gateway_env()}
-        id_file = self.config.var_dir / f"learner-{name}.id"
-        cli = str(REPO / ".venv/bin/aimed-gateway")
-        result = subprocess.run(
-            [cli, "create-learner", "--name", name, "--id-file", str(id_file)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        learner = Learner(
-            id=int(id_file.read_text().strip()),
-            token=result.stdout.strip().splitlines()[-1],
-            proxy_url=self.config.proxy_url,
-            scheduler_url=self.config.scheduler_url,
-        )
+        learner_id, token = create_learner(self.config, name)
+        learner = Learner(learner_id, token, self.config.proxy_url, self.config.scheduler_url)
         self.learners.append(learner)
         return learner
 

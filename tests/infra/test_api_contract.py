@@ -11,7 +11,6 @@ document calls valid that the server refuses: the document says what the server 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from infra.stack import Stack, StackConfig, free_port
+from tests.support.learners import create_learner
 
 pytestmark = [pytest.mark.slow]
 
@@ -45,14 +45,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         internal_token="contrato-interno",
     )
     with Stack(config):
-        created = subprocess.run(
-            [str(REPO / ".venv/bin/aimed-gateway"), "create-learner", "--name", "contrato"],
-            env={**os.environ, **config.gateway_env()},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        token = created.stdout.strip().splitlines()[-1]
+        _, token = create_learner(config, "contrato")
         api = httpx.Client(
             base_url=config.proxy_url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
         )

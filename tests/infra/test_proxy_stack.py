@@ -5,20 +5,16 @@ service's path — which does answer on that service's own port — is not reach
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from infra.stack import Stack, StackConfig
+from tests.support.learners import create_learner
 
 pytestmark = [pytest.mark.llama, pytest.mark.slow]
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -32,16 +28,8 @@ class Running:
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     config = StackConfig.free_ports(tmp_path_factory.mktemp("stack"), prefetch_depth=0)
     with Stack(config):
-        id_file = config.var_dir / "learner.id"
-        cli = str(REPO / ".venv/bin/aimed-gateway")
-        created = subprocess.run(
-            [cli, "create-learner", "--name", "proxy", "--id-file", str(id_file)],
-            env={**os.environ, **config.gateway_env()},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        yield Running(config, created.stdout.strip().splitlines()[-1], int(id_file.read_text()))
+        learner_id, token = create_learner(config, "proxy")
+        yield Running(config, token, learner_id)
 
 
 def internal_endpoints(running: Running) -> list[tuple[str, str]]:
@@ -76,23 +64,21 @@ def test_the_public_api_works_through_the_proxy(running: Running) -> None:
     assert anonymous.headers["x-content-type-options"] == "nosniff"
 
 
+def get_through_proxy(running: Running, path: str, **headers: str) -> httpx.Response:
+    """GET /api/v1`path` through nginx as the learner, with these extra headers."""
+    headers = {"Authorization": f"Bearer {running.token}", **headers}
+    return httpx.get(f"{running.config.proxy_url}/api/v1{path}", headers=headers, timeout=30)
+
+
 def test_the_clock_header_reaches_the_gateway(running: Running) -> None:
     # The stack runs without ALLOW_CLOCK_OVERRIDE: a gateway that sees the header refuses it.
-    response = httpx.get(
-        running.config.proxy_url + "/api/v1/study/next",
-        headers={"Authorization": f"Bearer {running.token}", "X-Aimed-Now": "2026-12-01T09:00:00+00:00"},
-        timeout=30,
-    )
+    response = get_through_proxy(running, "/study/next", **{"X-Aimed-Now": "2026-12-01T09:00:00+00:00"})
     assert response.status_code == 403
     assert response.json()["error"]["type"] == "clock_override_disabled"
 
 
 def test_api_json_is_gzipped(running: Running) -> None:
-    response = httpx.get(
-        running.config.proxy_url + "/api/v1/stats",
-        headers={"Authorization": f"Bearer {running.token}", "Accept-Encoding": "gzip"},
-        timeout=30,
-    )
+    response = get_through_proxy(running, "/stats", **{"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
     assert response.json()["forecast"]  # httpx decodes it: the body is valid gzip
