@@ -20,10 +20,7 @@ from tests.training.conftest import HELDOUT
 pytestmark = [pytest.mark.llama, pytest.mark.slow]
 
 
-def test_build_dataset_reports_every_gate_decision(
-    tmp_path: Path, llama_server: LlamaServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AIMED_GENERATOR_REQUEST_TIMEOUT_S", "600")
+def test_build_dataset_reports_every_gate_decision(tmp_path: Path, llama_server: LlamaServer) -> None:
     row = load_rows(HELDOUT)[0]
     contexts = tmp_path / "contexts.jsonl"
     context_row = {k: row[k] for k in ("tema", "modulo", "prioridad", "fuente", "contexto_mcp")}
@@ -32,7 +29,8 @@ def test_build_dataset_reports_every_gate_decision(
 
     code = main(
         ["build-dataset", "--contexts", str(contexts), "--out", str(out), "--base-url", llama_server.url,
-         "--backend", "llama_server", "--kinds", "battlecard", "drill_mcq", "--attempts", "1"]
+         "--backend", "llama_server", "--kinds", "battlecard", "drill_mcq", "--attempts", "1",
+         "--request-timeout-s", "600"]
     )  # fmt: skip
 
     assert code == 0

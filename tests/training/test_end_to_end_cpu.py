@@ -61,11 +61,9 @@ def _check_rslora_merge(run: Path, merged_dir: Path, model_config: ModelConfig) 
     assert not torch.allclose(merged_weight - base_weight, 1.0 * delta, atol=1e-7)
 
 
-def test_train_export_serve_generate_eval(
-    tmp_path: Path, demo_model_config: ModelConfig, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # 2 shared CPU cores: a card may take minutes under load; the generator's 120 s would be flaky.
-    monkeypatch.setenv("AIMED_GENERATOR_REQUEST_TIMEOUT_S", "900")
+def test_train_export_serve_generate_eval(tmp_path: Path, demo_model_config: ModelConfig) -> None:
+    # 2 shared CPU cores: a card may take minutes under load; the generator's 120 s would be flaky,
+    # so the generator and the eval below wait 900 s for an answer.
     data = _write_jsonl(tmp_path / "train.jsonl", _shortest_rows(TRAIN, 2))
     config = yaml.safe_load((Path(__file__).parents[2] / "training/configs/smollm2-cpu.yaml").read_text())
     config["model"].update(name=demo_model_config.name, gguf_file=demo_model_config.gguf_file)
@@ -148,7 +146,7 @@ def test_train_export_serve_generate_eval(
     report_dir = tmp_path / "eval"
     code = main(
         ["eval", "--model", str(gguf_path), "--data", str(heldout), "--out", str(report_dir),
-         "--max-tokens", "1024", "--min-grounded", "0.5"]
+         "--max-tokens", "1024", "--min-grounded", "0.5", "--request-timeout-s", "900"]
     )  # fmt: skip
 
     report = json.loads((report_dir / "eval.json").read_text())

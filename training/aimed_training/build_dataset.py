@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,7 @@ def build_dataset(
     kinds: list[str],
     attempts: int,
     seed: int,
+    request_timeout_s: float | None = None,
     progress: Progress,
 ) -> dict[str, Any]:
     unknown = [k for k in kinds if k not in CARD_KINDS]
@@ -115,6 +117,8 @@ def build_dataset(
     if missing:
         raise ValueError(f"{contexts_path}: rows {missing} lack 'tema' or 'contexto_mcp'")
     teacher = ModelServerConfig(base_url=base_url, backend=BackendKind(backend), model=model, api_key=api_key)
+    if request_timeout_s:
+        teacher = replace(teacher, request_timeout_s=request_timeout_s)
     kept, decisions = asyncio.run(_draft_all(teacher, contexts, kinds, attempts, seed, progress))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as handle:

@@ -208,6 +208,7 @@ def cmd_build_dataset(args: argparse.Namespace) -> int:
         kinds=args.kinds,
         attempts=args.attempts,
         seed=args.seed,
+        request_timeout_s=args.request_timeout_s,
         progress=_progress,
     )
     print(json.dumps({k: report[k] for k in ("contexts", "drafted", "kept")}))
@@ -312,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kinds", nargs="+", default=["battlecard", "drill_mcq", "drill_open"])
     p.add_argument("--attempts", type=int, default=3, help="drafts per card before giving up")
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument(
+        "--request-timeout-s",
+        type=float,
+        help="longest wait for one answer of the teacher (default: the generator's)",
+    )
     p.set_defaults(func=cmd_build_dataset)
     return parser
 
