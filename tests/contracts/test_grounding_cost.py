@@ -21,9 +21,9 @@ from typing import Any
 import pysbd
 import snowballstemmer
 from snowballstemmer.spanish_stemmer import SpanishStemmer
-from wordfreq import top_n_list, zipf_frequency
+from wordfreq import get_frequency_dict, top_n_list, zipf_frequency
 
-from aimed_contracts import grounding, quantities, sentences
+from aimed_contracts import grounding, lexicon, quantities, sentences
 from aimed_contracts.examples import EXAMPLE_CARDS, EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_contracts.grounding import check_card, prepare_context
 from aimed_contracts.lexicon import words, zipf_es
@@ -87,6 +87,8 @@ def test_zipf_es_is_wordfreqs_zipf_frequency() -> None:
     vocabulary = sorted({*top_n_list("es", 30000), *corpus, *odd})
     differ = [w for w in vocabulary if zipf_es(w) != zipf_frequency(w, "es")]
     assert differ == []
+    # One table in memory, shared with wordfreq's own lookups (it takes ~40 ms to build).
+    assert lexicon._frequencies() is get_frequency_dict("es", "best")
 
 
 def _every_rewrite(text: str) -> str:

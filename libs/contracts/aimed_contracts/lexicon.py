@@ -124,7 +124,8 @@ _MIN_FREQUENCY = zipf_to_freq(0)
 
 @cache
 def _frequencies() -> dict[str, float]:
-    return get_frequency_dict("es")
+    # The arguments exactly as wordfreq passes them itself, so its cache holds one table.
+    return get_frequency_dict("es", "best")
 
 
 def zipf_es(word: str) -> float:
