@@ -22,7 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from aimed_llama.server import LlamaServer, free_port, port_in_use
+from aimed_llama.processes import ProcessExited, free_port, port_in_use, wait_healthy
+from aimed_llama.server import LlamaServer
 from aimed_llama.toolchain import demo_model
 from infra.nginx.render import nginx_command, write_local_config
 
@@ -314,21 +315,16 @@ class Stack:
             )
         self.processes[spec.name] = process
         self.pid_file(spec.name).write_text(f"{process.pid}\n")
-        deadline = time.monotonic() + spec.timeout_s
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise StackError(
-                    f"{spec.name} exited with code {process.returncode}; see {log_path}\n{_tail(log_path)}"
-                )
-            try:
-                if spec.healthy(httpx.get(spec.health_url, timeout=2.0)):
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        raise StackError(
-            f"{spec.name} not healthy at {spec.health_url} after {spec.timeout_s:.0f}s; see {log_path}"
-        )
+        try:
+            wait_healthy(process, spec.health_url, spec.timeout_s, spec.healthy)
+        except ProcessExited as exc:
+            raise StackError(
+                f"{spec.name} exited with code {exc.code}; see {log_path}\n{_tail(log_path)}"
+            ) from None
+        except TimeoutError:
+            raise StackError(
+                f"{spec.name} not healthy at {spec.health_url} after {spec.timeout_s:.0f}s; see {log_path}"
+            ) from None
 
     def stop(self, timeout_s: float = 10.0) -> list[str]:
         """Stops every recorded process, last started first; returns the names stopped."""

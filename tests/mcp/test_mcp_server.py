@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from aimed_contracts.schema import schema_document
 from aimed_gateway.tokens import TokenStore
+from aimed_llama.processes import ProcessExited, stop_process, wait_healthy
 from infra.nginx.render import nginx_command, write_local_config
 from tests.gateway.services import Learner, gold_topic
 from tests.support.llama import REPO, free_port
@@ -236,20 +236,13 @@ def mcp_http(stack: Stack) -> Iterator[str]:
         process = subprocess.Popen(
             [AIMED_MCP, "http"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
         )
-    url = f"http://127.0.0.1:{port}/mcp"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            break
-        except httpx.HTTPError:
-            assert process.poll() is None, log.read_text()
-            time.sleep(0.2)
     try:
-        yield url
+        wait_healthy(process, f"http://127.0.0.1:{port}/health", 30)
+        yield f"http://127.0.0.1:{port}/mcp"
+    except ProcessExited:
+        pytest.fail(log.read_text())
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process)
 
 
 def test_streamable_http_with_the_learners_bearer_token(stack: Stack, mcp_http: str) -> None:
@@ -286,19 +279,13 @@ def proxy(stack: Stack, mcp_http: str, tmp_path_factory: pytest.TempPathFactory)
     )
     process = subprocess.Popen(nginx_command(conf), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            assert process.poll() is None, (conf.parent / "error.log").read_text()
-            time.sleep(0.2)
     try:
+        wait_healthy(process, url + "/api/health", 20)
         yield url
+    except ProcessExited:
+        pytest.fail((conf.parent / "error.log").read_text())
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process)
 
 
 def test_streamable_http_behind_the_proxy(stack: Stack, proxy: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aimed_llama.processes import free_port
 from aimed_llama.server import LlamaServer as _LlamaServer
-from aimed_llama.server import free_port
 from aimed_llama.toolchain import demo_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,12 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from aimed_llama.server import free_port
+from aimed_llama.processes import ProcessExited, free_port, stop_process, wait_healthy
 from tests.support.llama import REPO
 
 
@@ -41,27 +38,18 @@ class ServiceProcess:
             self.process = subprocess.Popen(
                 command, cwd=REPO, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.app} exited; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}"
-                )
-            try:
-                if httpx.get(self.url + self.health_path, timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{self.app} not healthy after {timeout_s}s; see {self.log_path}")
+        try:
+            wait_healthy(self.process, self.url + self.health_path, timeout_s)
+        except ProcessExited:
+            raise RuntimeError(
+                f"{self.app} exited; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}"
+            ) from None
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError(f"{self.app} not healthy after {timeout_s}s; see {self.log_path}") from None
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None

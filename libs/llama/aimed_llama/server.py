@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
-
+from aimed_llama.processes import HOST, ProcessExited, free_port, stop_process, wait_healthy
 from aimed_llama.toolchain import llama_bin
-
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex((HOST, port)) == 0
 
 
 class LlamaServerError(RuntimeError):
@@ -79,32 +62,23 @@ class LlamaServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                self.process = None
-                tail = self.log_path.read_text(errors="replace")[-2000:]
-                raise LlamaServerError(
-                    f"llama-server exited with {code} loading {self.model}; see {self.log_path}:\n{tail}"
-                )
-            try:
-                if httpx.get(self.health_url, timeout=2.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        self.stop()
-        raise TimeoutError(f"llama-server not healthy after {timeout_s:.0f}s; see {self.log_path}")
+        try:
+            wait_healthy(self.process, self.health_url, timeout_s)
+        except ProcessExited as exc:
+            self.process = None
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise LlamaServerError(
+                f"llama-server exited with {exc.code} loading {self.model}; see {self.log_path}:\n{tail}"
+            ) from None
+        except TimeoutError:
+            self.stop()
+            message = f"llama-server not healthy after {timeout_s:.0f}s; see {self.log_path}"
+            raise TimeoutError(message) from None
+        return self
 
     def stop(self, timeout_s: float = 15.0) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout_s)
         self.process = None
 
     def __enter__(self) -> LlamaServer:
