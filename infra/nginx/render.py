@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 SITE_TEMPLATE = Path(__file__).with_name("site.conf.template")
 PLACEHOLDERS = ("LISTEN_ADDRESS", "LISTEN_PORT", "FRONTEND_ROOT", "GATEWAY_UPSTREAM", "MCP_UPSTREAM")
@@ -59,16 +60,8 @@ def render_site(
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def write_local_config(
-    runtime_dir: Path,
-    *,
-    listen_port: int,
-    frontend_root: Path,
-    gateway_upstream: str,
-    listen_address: str = "127.0.0.1",
-    mcp_upstream: str = DEFAULT_MCP_UPSTREAM,
-) -> Path:
-    """Writes runtime_dir/nginx.conf (+ site.conf) and returns the nginx.conf path.
+def write_local_config(runtime_dir: Path, **site_options: Any) -> Path:
+    """Writes runtime_dir/nginx.conf (+ site.conf from render_site(**site_options)); returns nginx.conf.
 
     Start it with `nginx -p RUNTIME_DIR -e RUNTIME_DIR/error.log -c RUNTIME_DIR/nginx.conf`.
     """
@@ -76,16 +69,7 @@ def write_local_config(
     for sub in ("temp/body", "temp/proxy", "temp/fastcgi", "temp/uwsgi", "temp/scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     site = runtime / "site.conf"
-    site.write_text(
-        render_site(
-            listen_port=listen_port,
-            frontend_root=frontend_root,
-            gateway_upstream=gateway_upstream,
-            listen_address=listen_address,
-            mcp_upstream=mcp_upstream,
-        ),
-        encoding="utf-8",
-    )
+    site.write_text(render_site(**site_options), encoding="utf-8")
     # As root, nginx would hand its workers to "nobody", who may not read the checkout
     # or the runtime folder; a local dev proxy keeps the invoking user instead.
     user_line = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
