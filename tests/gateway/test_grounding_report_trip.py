@@ -55,7 +55,7 @@ def test_the_new_issue_fields_survive_prefetch_and_storage(scheduler_url: str, l
         read_back = await prefetcher.stored_cards(str(learner.id), item)
         await prefetcher.scheduler.aclose()
         sent = generator.reports["drill_mcq"]
-        return sent, stored["grounding_report"], read_back["drill_mcq"]["grounding_report"]
+        return sent, stored.grounding_report, read_back["drill_mcq"].grounding_report
 
     assert "colchicina" not in gold_topic(0)["context"].lower()
     sent, stored, read_back = asyncio.run(scenario())

@@ -13,9 +13,10 @@ import pytest
 
 from aimed_contracts.cards import parse_card
 from aimed_contracts.markdown import render_markdown
+from aimed_contracts.scheduler_api import StudyItem
 from aimed_gateway.config import Settings
 from aimed_gateway.prefetch import Prefetcher
-from aimed_gateway.upstream import Scheduler
+from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_generator.models import CardRequest
 from tests.gateway.services import Learner, gold_topic, grade_card
 
@@ -55,13 +56,11 @@ class ScriptedGenerator:
 
 def _prefetcher(scheduler_url: str, generator: ScriptedGenerator, depth: int = 2) -> Prefetcher:
     settings = Settings(scheduler_url=scheduler_url, prefetch_depth=depth, generation_policy="flag")
-    return Prefetcher(Scheduler(scheduler_url, 10), generator, settings)  # type: ignore[arg-type]
+    return Prefetcher(SchedulerClient(scheduler_url, 10), generator, settings)  # type: ignore[arg-type]
 
 
-async def _next_items(prefetcher: Prefetcher, learner: Learner, limit: int = 1) -> list[dict[str, Any]]:
-    page = await prefetcher.scheduler.get_json(f"/v1/learners/{learner.id}/next", params={"limit": limit})
-    items: list[dict[str, Any]] = page["data"]
-    return items
+async def _next_items(prefetcher: Prefetcher, learner: Learner, limit: int = 1) -> list[StudyItem]:
+    return await prefetcher.scheduler.next_items(str(learner.id), limit, {})
 
 
 def test_one_generation_per_card_however_many_ask(scheduler_url: str, learner: Learner) -> None:
@@ -78,14 +77,14 @@ def test_one_generation_per_card_however_many_ask(scheduler_url: str, learner: L
         assert sorted(r.task for r in generator.requests) == ["battlecard", "drill"]
         generator.release.set()
         stored = await tasks[0]
-        assert stored["kind"] == "drill_mcq"
-        assert stored["context_ids"] == [topic["context_id"]]
+        assert stored.kind == "drill_mcq"
+        assert stored.context_ids == [topic["context_id"]]
         await asyncio.sleep(0.2)
         cards = await prefetcher.stored_cards(str(learner.id), item)
         assert sorted(cards) == ["battlecard", "drill_mcq"]
         # Everything is stored: asking again generates nothing.
         again = prefetcher.ensure(str(learner.id), item, "drill_mcq")
-        assert (await again)["id"] == stored["id"]
+        assert (await again).id == stored.id
         assert len(generator.requests) == 2
         await prefetcher.scheduler.aclose()
 
@@ -143,7 +142,7 @@ def test_the_failed_question_survives_a_gateway_restart(
     drill = learner.store_card(topic, "drill_mcq")
     gateway = gateway_factory(prefetch_depth=1)
     gateway.app.state.prefetcher.generator = None  # this gateway never generates
-    gateway.app.state.prefetcher.generator_available = False
+    gateway.app.state.prefetcher.note_generator(False)
     outcome = grade_card(gateway, learner, drill).json()
     angle = outcome["angle_created"]
     assert outcome["variant_generation"] == "unavailable"

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from aimed_contracts.errors import Unavailable
-from aimed_gateway.upstream import Scheduler
+from aimed_gateway.scheduler_client import SchedulerClient
 
 ANSWER = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
 
@@ -79,7 +79,7 @@ def server() -> Iterator[DroppingServer]:
 
 def test_a_read_on_a_dropped_connection_is_retried_once(server: DroppingServer) -> None:
     async def two_reads() -> list[object]:
-        scheduler = Scheduler(f"http://127.0.0.1:{server.port}", 5.0)
+        scheduler = SchedulerClient(f"http://127.0.0.1:{server.port}", 5.0)
         try:
             return [await scheduler.get_json("/v1/learners/1"), await scheduler.get_json("/v1/learners/1")]
         finally:
@@ -91,7 +91,7 @@ def test_a_read_on_a_dropped_connection_is_retried_once(server: DroppingServer) 
 
 def test_a_write_on_a_dropped_connection_is_not_repeated(server: DroppingServer) -> None:
     async def read_then_write() -> None:
-        scheduler = Scheduler(f"http://127.0.0.1:{server.port}", 5.0)
+        scheduler = SchedulerClient(f"http://127.0.0.1:{server.port}", 5.0)
         try:
             await scheduler.get_json("/v1/learners/1")
             await scheduler.post_json("/v1/learners", {"name": "ana"})

@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from aimed_contracts.errors import Unavailable
-from aimed_gateway.upstream import Scheduler, UpstreamError
+from aimed_gateway.scheduler_client import SchedulerClient
+from aimed_gateway.upstream import UpstreamError
 from tests.support.process import ServiceProcess
 
 
@@ -74,7 +75,7 @@ def test_a_500_is_the_envelope_and_the_connection_stays_open(broken_scheduler: B
 
 def test_a_live_scheduler_is_never_reported_down_after_its_500s(broken_scheduler: BrokenScheduler) -> None:
     async def mixed_run(rounds: int) -> list[str]:
-        scheduler = Scheduler(broken_scheduler.url, 10.0)
+        scheduler = SchedulerClient(broken_scheduler.url, 10.0)
         outcomes = []
         try:
             for _ in range(rounds):

@@ -8,18 +8,17 @@ import sys
 from pathlib import Path
 
 from aimed_gateway.config import get_settings
+from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_gateway.tokens import TokenStore
-from aimed_gateway.upstream import Scheduler
 
 
 async def _create_learner(name: str, timezone: str | None) -> str:
     settings = get_settings()
-    scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s, settings.internal_token_value)
+    scheduler = SchedulerClient(
+        settings.scheduler_url, settings.scheduler_timeout_s, settings.internal_token_value
+    )
     try:
-        body: dict[str, str] = {"name": name}
-        if timezone:
-            body["timezone"] = timezone
-        learner = await scheduler.post_json("/v1/learners", body)
+        learner = await scheduler.create_learner(name, timezone)
     finally:
         await scheduler.aclose()
     return str(learner["id"])
@@ -27,9 +26,11 @@ async def _create_learner(name: str, timezone: str | None) -> str:
 
 async def _check_learner(learner_id: str) -> None:
     settings = get_settings()
-    scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s, settings.internal_token_value)
+    scheduler = SchedulerClient(
+        settings.scheduler_url, settings.scheduler_timeout_s, settings.internal_token_value
+    )
     try:
-        await scheduler.get_json(scheduler.learner_path(learner_id))
+        await scheduler.read_learner(learner_id)
     finally:
         await scheduler.aclose()
 

@@ -10,8 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from aimed_contracts.errors import Unauthorized
 from aimed_gateway.config import Settings
 from aimed_gateway.prefetch import Prefetcher
+from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_gateway.tokens import TokenStore
-from aimed_gateway.upstream import Generator, Scheduler
+from aimed_gateway.upstream import Generator
 from aimed_servicekit.clock import CLOCK_HEADER, ClockOverrideRefused, parse_aware
 
 _bearer = HTTPBearer(auto_error=False, description="The learner token printed by `make run` or the CLI.")
@@ -22,8 +23,8 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def get_scheduler(request: Request) -> Scheduler:
-    scheduler: Scheduler = request.app.state.scheduler
+def get_scheduler(request: Request) -> SchedulerClient:
+    scheduler: SchedulerClient = request.app.state.scheduler
     return scheduler
 
 
@@ -71,7 +72,7 @@ def get_clock_headers(request: Request) -> dict[str, str]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-SchedulerDep = Annotated[Scheduler, Depends(get_scheduler)]
+SchedulerDep = Annotated[SchedulerClient, Depends(get_scheduler)]
 GeneratorDep = Annotated[Generator, Depends(get_generator)]
 PrefetcherDep = Annotated[Prefetcher, Depends(get_prefetcher)]
 LearnerDep = Annotated[str, Depends(get_learner_id)]

@@ -14,9 +14,10 @@ from aimed_gateway.config import Settings, get_settings
 from aimed_gateway.model_health import check_model
 from aimed_gateway.prefetch import Prefetcher
 from aimed_gateway.routes import backup, guidelines, learner, study, temario, topics
+from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_gateway.schemas import DependencyHealth, HealthPublic, ModelHealth
 from aimed_gateway.tokens import TokenStore
-from aimed_gateway.upstream import Generator, Scheduler, ServiceClient
+from aimed_gateway.upstream import Generator, ServiceClient
 from aimed_servicekit.errors import install_error_handlers
 from aimed_servicekit.logs import configure_logging
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.tokens = TokenStore(settings.token_db_path)
         token = settings.internal_token_value
-        app.state.scheduler = Scheduler(settings.scheduler_url, settings.scheduler_timeout_s, token)
+        app.state.scheduler = SchedulerClient(settings.scheduler_url, settings.scheduler_timeout_s, token)
         app.state.generator = Generator(settings.generator_url, settings.generator_timeout_s, token)
         app.state.prefetcher = Prefetcher(app.state.scheduler, app.state.generator, settings)
         yield

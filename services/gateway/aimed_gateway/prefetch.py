@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass, field
+from collections import OrderedDict
 from typing import Any
 
 from aimed_contracts.errors import InvalidInput, ServiceError
+from aimed_contracts.scheduler_api import CardCreate, CardKind, CardPublic, ItemType, StudyItem, card_level
 from aimed_gateway.config import Settings
 from aimed_gateway.generation_progress import CardProgress, read_progress
-from aimed_gateway.upstream import Generator, Scheduler
+from aimed_gateway.scheduler_client import Headers, SchedulerClient
+from aimed_gateway.upstream import Generator
 
 log = logging.getLogger("aimed.gateway.prefetch")
 
@@ -25,13 +27,19 @@ log = logging.getLogger("aimed.gateway.prefetch")
 # failure of one generation, and `busy` only asks to wait.
 GENERATOR_DOWN_TYPES = frozenset({"generator_unavailable", "model_unavailable"})
 GENERATOR_BUSY_TYPE = "busy"
-DRILL_LEVEL = {"drill_mcq": 1, "drill_open": 2}
+# Failed questions remembered (most recent kept); an older one is read back from the scheduler.
+MAX_FAILED_QUESTIONS = 10_000
 
 CardKey = tuple[str, str, str, str]  # learner id, item type, item id, card kind
+StoredCards = dict[str, CardPublic]  # the oldest unreviewed card of each kind, by kind
 
 
-def card_key(learner_id: str, item: dict[str, Any], kind: str) -> CardKey:
-    return (learner_id, str(item["item_type"]), str(item["item_id"]), kind)
+def card_key(learner_id: str, item_type: ItemType | str, item_id: int, kind: CardKind | str) -> CardKey:
+    return (learner_id, str(item_type), str(item_id), str(kind))
+
+
+def item_card_key(learner_id: str, item: StudyItem, kind: CardKind | str) -> CardKey:
+    return card_key(learner_id, item.item_type, item.item_id, kind)
 
 
 def is_generator_down(error: BaseException) -> bool:
@@ -42,70 +50,113 @@ def is_generator_busy(error: BaseException) -> bool:
     return isinstance(error, ServiceError) and error.error_type == GENERATOR_BUSY_TYPE
 
 
-@dataclass
 class Prefetcher:
-    scheduler: Scheduler
-    generator: Generator
-    settings: Settings
-    inflight: dict[CardKey, asyncio.Task[dict[str, Any]]] = field(default_factory=dict)
-    # The name each in-flight generation has at the generator, whose progress it reports.
-    generation_ids: dict[CardKey, str] = field(default_factory=dict)
-    generator_available: bool | None = None
-    _background: set[asyncio.Task[Any]] = field(default_factory=set)
-    _filling: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    # The question a learner failed, by (learner id, angle id): the variant must not repeat it.
-    failed_questions: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Owns every generation in flight, per-learner fills and the failed questions; the rest of
+    the gateway asks through its methods."""
 
-    async def failed_question(self, learner_id: str, angle: dict[str, Any]) -> str | None:
-        """The question the learner failed when `angle` was opened, so the variant avoids it.
+    def __init__(self, scheduler: SchedulerClient, generator: Generator, settings: Settings) -> None:
+        self.scheduler = scheduler
+        self.generator = generator
+        self.settings = settings
+        self._generator_available: bool | None = None
+        self._inflight: dict[CardKey, asyncio.Task[CardPublic]] = {}
+        # The name each in-flight generation has at the generator, whose progress it reports.
+        self._generation_ids: dict[CardKey, str] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        # At most one running fill per learner; a finished one leaves.
+        self._filling: dict[str, asyncio.Task[None]] = {}
+        # The question a learner failed, by (learner id, angle id): the variant must not repeat it.
+        self._failed_questions: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    # --- what the rest of the gateway reads and tells ------------------------------------
+
+    @property
+    def generator_available(self) -> bool | None:
+        """None until a generation (or a model check) said; then whether the generator answered."""
+        return self._generator_available
+
+    def note_generator(self, available: bool) -> None:
+        self._generator_available = available
+
+    @property
+    def inflight(self) -> dict[CardKey, asyncio.Task[CardPublic]]:
+        """A copy of the generations in flight, by card."""
+        return dict(self._inflight)
+
+    def is_generating(self, key: CardKey) -> bool:
+        task = self._inflight.get(key)
+        return task is not None and not task.done()
+
+    @property
+    def failed_questions(self) -> dict[tuple[str, str], str]:
+        """A copy of the failed questions remembered, by (learner id, angle id)."""
+        return dict(self._failed_questions)
+
+    def remember_failed_question(self, learner_id: str, angle_id: int, question: str | None) -> None:
+        """Recorded when the review that opened the angle is answered, before any generation starts."""
+        self._remember((learner_id, str(angle_id)), question or "")
+
+    def _remember(self, key: tuple[str, str], question: str) -> None:
+        self._failed_questions[key] = question
+        self._failed_questions.move_to_end(key)
+        while len(self._failed_questions) > MAX_FAILED_QUESTIONS:
+            self._failed_questions.popitem(last=False)
+
+    async def failed_question(self, learner_id: str, item: StudyItem) -> str | None:
+        """The question the learner failed when the item's angle was opened, so the variant avoids it.
 
         Remembered when the review is recorded; after a gateway restart (or on another
         replica) it is read back from the scheduler: the angle's origin review, its card.
         """
-        key = (learner_id, str(angle["id"]))
-        if key not in self.failed_questions:
+        angle = item.angle
+        if angle is None:
+            return None
+        key = (learner_id, str(angle.id))
+        if key not in self._failed_questions:
             question = ""
-            review_id = angle.get("origin_review_id")
-            if review_id is not None:
-                review = await self.scheduler.get_json(
-                    self.scheduler.learner_path(learner_id, f"/reviews/{review_id}")
-                )
-                if review.get("card_id") is not None:
-                    card = await self.scheduler.get_json(
-                        self.scheduler.learner_path(learner_id, f"/cards/{review['card_id']}")
-                    )
-                    question = str(card["payload"].get("question") or "")
-            self.failed_questions[key] = question
-        return self.failed_questions[key] or None
+            if angle.origin_review_id is not None:
+                review = await self.scheduler.read_review(learner_id, angle.origin_review_id)
+                if review.card_id is not None:
+                    card = await self.scheduler.read_card(learner_id, review.card_id)
+                    question = str(card.payload.get("question") or "")
+            self._remember(key, question)
+        return self._failed_questions[key] or None
 
-    async def stored_cards(self, learner_id: str, item: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    # --- stored cards and generations ----------------------------------------------------
+
+    async def stored_cards(self, learner_id: str, item: StudyItem) -> StoredCards:
         """The oldest generated card of each kind not yet used by a review, for one study item."""
-        page = await self.scheduler.get_json(
-            self.scheduler.learner_path(learner_id, "/cards"),
-            params={"item_type": item["item_type"], "item_id": item["item_id"], "unreviewed": "true"},
+        cards = await self.scheduler.list_cards(
+            learner_id, item_type=item.item_type, item_id=item.item_id, unreviewed=True
         )
-        oldest: dict[str, dict[str, Any]] = {}
-        for card in page["data"]:  # ordered by id
-            oldest.setdefault(str(card["kind"]), card)
+        oldest: StoredCards = {}
+        for card in cards:  # ordered by id
+            oldest.setdefault(str(card.kind), card)
         return oldest
 
-    def ensure(self, learner_id: str, item: dict[str, Any], kind: str) -> asyncio.Task[dict[str, Any]]:
-        """The generation task for this card: the one in flight, or a new one."""
-        key = card_key(learner_id, item, kind)
-        task = self.inflight.get(key)
+    def ensure(
+        self, learner_id: str, item: StudyItem, kind: CardKind | str, *, checked: bool = False
+    ) -> asyncio.Task[CardPublic]:
+        """The generation task for this card: the one in flight, or a new one.
+
+        `checked`: the caller has just read the item's stored cards and this kind is not
+        among them, so the new task does not read them again.
+        """
+        key = item_card_key(learner_id, item, kind)
+        task = self._inflight.get(key)
         if task is not None and not task.done():
             return task
         generation_id = uuid.uuid4().hex
-        task = asyncio.create_task(self._generate(learner_id, item, kind, generation_id))
-        self.inflight[key] = task
-        self.generation_ids[key] = generation_id
+        task = asyncio.create_task(self._generate(learner_id, item, CardKind(kind), generation_id, checked))
+        self._inflight[key] = task
+        self._generation_ids[key] = generation_id
         task.add_done_callback(lambda done: self._finished(key, done))
         return task
 
-    def _finished(self, key: CardKey, task: asyncio.Task[dict[str, Any]]) -> None:
-        if self.inflight.get(key) is task:
-            del self.inflight[key]
-            self.generation_ids.pop(key, None)
+    def _finished(self, key: CardKey, task: asyncio.Task[CardPublic]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+            self._generation_ids.pop(key, None)
         if task.cancelled():
             return
         error = task.exception()
@@ -114,11 +165,11 @@ class Prefetcher:
         elif error is not None:
             log.error("generation of %s crashed", key, exc_info=error)
 
-    async def progress(self, learner_id: str, item: dict[str, Any], kinds: list[str]) -> list[CardProgress]:
+    async def progress(self, learner_id: str, item: StudyItem, kinds: list[str]) -> list[CardProgress]:
         """How far the generator is with each of these cards of the item (those it can say)."""
         found = []
         for kind in kinds:
-            generation_id = self.generation_ids.get(card_key(learner_id, item, kind))
+            generation_id = self._generation_ids.get(item_card_key(learner_id, item, kind))
             if generation_id is not None:
                 progress = await read_progress(self.generator, generation_id, kind)
                 if progress is not None:
@@ -126,41 +177,37 @@ class Prefetcher:
         return found
 
     async def _generate(
-        self, learner_id: str, item: dict[str, Any], kind: str, generation_id: str
-    ) -> dict[str, Any]:
-        # Another gateway process, or a task that just finished, may have stored it already.
-        existing = (await self.stored_cards(learner_id, item)).get(kind)
-        if existing is not None:
-            return existing
-        topic = item["topic"]
-        topic_id = topic["id"]
-        page = await self.scheduler.get_json(
-            self.scheduler.learner_path(learner_id, f"/topics/{topic_id}/contexts")
-        )
-        contexts: list[dict[str, Any]] = page["data"]
+        self, learner_id: str, item: StudyItem, kind: CardKind, generation_id: str, checked: bool
+    ) -> CardPublic:
+        if not checked:
+            # Another gateway process, or a task that just finished, may have stored it already.
+            existing = (await self.stored_cards(learner_id, item)).get(kind.value)
+            if existing is not None:
+                return existing
+        topic = item.topic
+        contexts = (await self.scheduler.list_contexts(learner_id, topic.id)).data
         if not contexts:
             raise InvalidInput(
-                f"El tema «{topic['title']}» no tiene contexto: "
+                f"El tema «{topic.title}» no tiene contexto: "
                 "añade un extracto de la guía para generar tarjetas.",
                 error_type="topic_without_context",
-                detail={"topic_id": topic_id},
+                detail={"topic_id": topic.id},
             )
-        level = DRILL_LEVEL.get(kind, int(item.get("state", {}).get("level") or 1))
-        angle = item.get("angle")
-        task = "battlecard" if kind == "battlecard" else "variant" if angle else "drill"
+        level = card_level(kind, item.state.level or 1)
+        angle = item.angle
+        task = "battlecard" if kind is CardKind.BATTLECARD else "variant" if angle else "drill"
         request: dict[str, Any] = {
             "task": task,
-            "topic": topic["title"],
+            "topic": topic.title,
             "contexts": [
-                {"id": c["id"], "label": (c.get("source_label") or "")[:200] or None, "text": c["text"]}
-                for c in contexts
+                {"id": c.id, "label": (c.source_label or "")[:200] or None, "text": c.text} for c in contexts
             ],
             "level": level,
             "policy": self.settings.generation_policy,
         }
         if angle:
-            failed_question = await self.failed_question(learner_id, angle)
-            request["angle"] = {"perspective": angle["perspective"], "failed_question": failed_question}
+            failed_question = await self.failed_question(learner_id, item)
+            request["angle"] = {"perspective": angle.perspective, "failed_question": failed_question}
         if self.settings.generation_max_tokens is not None:
             request["max_tokens"] = self.settings.generation_max_tokens
         try:
@@ -169,48 +216,73 @@ class Prefetcher:
             )
         except ServiceError as exc:
             if is_generator_down(exc):
-                self.generator_available = False
+                self._generator_available = False
             raise
-        self.generator_available = True
+        self._generator_available = True
         used_ids = [c.get("id") for c in generated.get("contexts_used") or []]
-        stored: dict[str, Any] = await self.scheduler.post_json(
-            self.scheduler.learner_path(learner_id, "/cards"),
-            {
-                "topic_id": topic_id,
-                "angle_id": angle["id"] if angle else None,
-                "kind": kind,
-                "level": level,
-                "payload": generated["card"],
-                "markdown": generated["markdown"],
-                "context_ids": [i for i in used_ids if i is not None] or [c["id"] for c in contexts],
-                "model_id": generated.get("model_id") or "unknown",
-                "grounding_report": generated.get("grounding_report") or {},
-            },
+        return await self.scheduler.store_card(
+            learner_id,
+            CardCreate(
+                topic_id=topic.id,
+                angle_id=angle.id if angle else None,
+                kind=kind,
+                level=level,
+                payload=generated["card"],
+                markdown=generated["markdown"],
+                context_ids=[i for i in used_ids if i is not None] or [c.id for c in contexts],
+                model_id=generated.get("model_id") or "unknown",
+                grounding_report=generated.get("grounding_report") or {},
+            ),
         )
-        return stored
 
-    async def fill(self, learner_id: str, clock_headers: dict[str, str]) -> None:
-        """Starts generation for every missing card of the learner's next K items."""
+    # --- filling ahead -------------------------------------------------------------------
+
+    async def fill(
+        self,
+        learner_id: str,
+        clock_headers: Headers,
+        items: list[StudyItem] | None = None,
+        known: dict[CardKey, CardPublic | None] | None = None,
+    ) -> None:
+        """Starts generation for every missing card of the learner's next K items.
+
+        `items`: the next items as the caller just read them (else they are asked for);
+        `known`: stored cards the caller just read, by card (None: not stored), not read again.
+        """
         if self.settings.prefetch_depth == 0:
             return
+        known = known or {}
         try:
-            page = await self.scheduler.get_json(
-                self.scheduler.learner_path(learner_id, "/next"),
-                params={"limit": self.settings.prefetch_depth},
-                headers=clock_headers,
-            )
-            for item in page["data"]:
-                kinds = [k for k in item["card_kinds"] if card_key(learner_id, item, k) not in self.inflight]
+            if items is None:
+                items = await self.scheduler.next_items(
+                    learner_id, self.settings.prefetch_depth, clock_headers
+                )
+            for item in items[: self.settings.prefetch_depth]:
+                kinds = [
+                    k for k in item.card_kinds if not self.is_generating(item_card_key(learner_id, item, k))
+                ]
                 if not kinds:
                     continue
-                stored = await self.stored_cards(learner_id, item)
-                for kind in kinds:
-                    if kind not in stored:
-                        self.ensure(learner_id, item, kind)
+                keys = [item_card_key(learner_id, item, k) for k in kinds]
+                if all(key in known for key in keys):
+                    missing = [k for k, key in zip(kinds, keys, strict=True) if known[key] is None]
+                else:
+                    stored = await self.stored_cards(learner_id, item)
+                    missing = [k for k in kinds if k.value not in stored]
+                for kind in missing:
+                    self.ensure(learner_id, item, kind, checked=True)
         except ServiceError as exc:
             log.warning("prefetch for learner %s stopped: %s", learner_id, exc.message)
 
-    def request_fill(self, learner_id: str, clock_headers: dict[str, str], *, force: bool = False) -> None:
+    def request_fill(
+        self,
+        learner_id: str,
+        clock_headers: Headers,
+        *,
+        items: list[StudyItem] | None = None,
+        known: dict[CardKey, CardPublic | None] | None = None,
+        force: bool = False,
+    ) -> None:
         """Schedules `fill` in the background unless one is already running for this learner.
 
         `force` (a review that opened an angle) runs it anyway: the running one may have
@@ -219,14 +291,19 @@ class Prefetcher:
         running = self._filling.get(learner_id)
         if running is not None and not running.done() and not force:
             return
-        task = asyncio.create_task(self.fill(learner_id, clock_headers))
+        task = asyncio.create_task(self.fill(learner_id, clock_headers, items, known))
         self._filling[learner_id] = task
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda done: self._fill_done(learner_id, done))
+
+    def _fill_done(self, learner_id: str, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if self._filling.get(learner_id) is task:
+            del self._filling[learner_id]
 
     async def drain(self) -> None:
         """Cancels what is still running (shutdown)."""
-        pending = [*self.inflight.values(), *self._background]
+        pending = [*self._inflight.values(), *self._background]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from aimed_contracts.errors import InvalidInput, ServiceError
-from aimed_gateway.prefetch import Prefetcher, card_key, is_generator_busy, is_generator_down
+from aimed_contracts import scheduler_api
+from aimed_contracts.errors import ServiceError
+from aimed_contracts.scheduler_api import CardKind, ItemType, NextStatePreview, NextStates
+from aimed_gateway.prefetch import Prefetcher, card_key, is_generator_busy, is_generator_down, item_card_key
+from aimed_gateway.scheduler_client import Headers, SchedulerClient
 from aimed_gateway.schemas import (
     GRADES,
     AnglePublic,
     CardPublic,
     GradePreview,
-    ItemType,
     ReviewCreate,
     ReviewResult,
+    SrsStatePublic,
     StudyItemPublic,
     StudyNext,
 )
-from aimed_gateway.upstream import Scheduler
 
 GENERATOR_DOWN_MESSAGE = (
     "El generador de tarjetas no está disponible; las tarjetas ya generadas siguen sirviendo y "
@@ -46,21 +47,19 @@ def interval_label(minutes: float) -> str:
     return f"{days / 365:.1f} años".replace(".", ",")
 
 
-def grade_previews(next_states: dict[str, Any]) -> list[GradePreview]:
+def grade_previews(next_states: NextStates) -> list[GradePreview]:
     previews = []
     for grade in GRADES:
-        outcome = next_states.get(grade)
-        if outcome is None:
-            continue
-        minutes = float(outcome["interval_minutes"])
+        outcome: NextStatePreview = getattr(next_states, grade)
+        minutes = float(outcome.interval_minutes)
         previews.append(
             GradePreview(
                 grade=grade,
                 interval_minutes=minutes,
                 label=interval_label(minutes),
-                due_at=outcome.get("due_at"),
-                level=outcome.get("level"),
-                mastered=outcome.get("mastered"),
+                due_at=outcome.due_at,
+                level=outcome.level,
+                mastered=outcome.mastered,
             )
         )
     return previews
@@ -68,23 +67,22 @@ def grade_previews(next_states: dict[str, Any]) -> list[GradePreview]:
 
 async def next_item(
     learner_id: str,
-    scheduler: Scheduler,
+    scheduler: SchedulerClient,
     prefetcher: Prefetcher,
-    clock_headers: dict[str, str],
+    clock_headers: Headers,
     wait_s: float,
 ) -> StudyNext:
-    page = await scheduler.get_json(
-        scheduler.learner_path(learner_id, "/next"), params={"limit": 1}, headers=clock_headers
-    )
-    if not page["data"]:
+    # One read of the calendar serves the answer (the first item) and the prefetch (the next K).
+    items = await scheduler.next_items(learner_id, max(1, prefetcher.settings.prefetch_depth), clock_headers)
+    if not items:
         return StudyNext(status="done", message="No hay repasos pendientes ni temas nuevos para hoy.")
-    item: dict[str, Any] = page["data"][0]
-    kinds: list[str] = item["card_kinds"]
+    item = items[0]
+    kinds = [str(k) for k in item.card_kinds]
     cards = await prefetcher.stored_cards(learner_id, item)
     missing = [k for k in kinds if k not in cards]
     errors: list[ServiceError] = []
     if missing:
-        tasks = {kind: prefetcher.ensure(learner_id, item, kind) for kind in missing}
+        tasks = {kind: prefetcher.ensure(learner_id, item, kind, checked=True) for kind in missing}
         await asyncio.wait(tasks.values(), timeout=wait_s)
         for kind, task in tasks.items():
             if not task.done():
@@ -98,16 +96,17 @@ async def next_item(
             else:
                 raise error
         missing = [k for k in kinds if k not in cards]
-    prefetcher.request_fill(learner_id, clock_headers)
-    public_item = StudyItemPublic.model_validate(item)
+    known = {item_card_key(learner_id, item, k): cards.get(k) for k in kinds}
+    prefetcher.request_fill(learner_id, clock_headers, items=items, known=known)
+    public_item = StudyItemPublic.model_validate(item.model_dump(mode="json"))
     available = prefetcher.generator_available is not False
     if not missing:
         return StudyNext(
             status="ready",
             item=public_item,
-            cards=[CardPublic.model_validate(cards[k]) for k in kinds],
-            card_to_grade_id=cards[kinds[-1]]["id"],
-            grade_previews=grade_previews(item["next_states"]),
+            cards=[CardPublic.model_validate(cards[k].model_dump(mode="json")) for k in kinds],
+            card_to_grade_id=cards[kinds[-1]].id,
+            grade_previews=grade_previews(item.next_states),
             generation_available=available,
         )
     down = [e for e in errors if is_generator_down(e)]
@@ -142,86 +141,56 @@ async def next_item(
     )
 
 
-def _mcq_outcome(card: dict[str, Any], chosen: int | None) -> tuple[bool | None, int | None]:
-    if card["kind"] != "drill_mcq":
-        if chosen is not None:
-            raise InvalidInput("chosen_option: only a multiple-choice drill (drill_mcq) has options.")
-        return None, None
-    payload = card["payload"]
-    answer = int(payload["answer_index"])
-    if chosen is None:
-        return None, answer
-    if not 0 <= chosen < len(payload["options"]):
-        raise InvalidInput(
-            f"chosen_option: {chosen} is out of range; this card has {len(payload['options'])} options "
-            f"(0–{len(payload['options']) - 1})."
-        )
-    return chosen == answer, answer
-
-
 async def record_review(
     learner_id: str,
     review: ReviewCreate,
-    scheduler: Scheduler,
+    scheduler: SchedulerClient,
     prefetcher: Prefetcher,
-    clock_headers: dict[str, str],
+    clock_headers: Headers,
 ) -> ReviewResult:
-    card = await scheduler.get_json(scheduler.learner_path(learner_id, f"/cards/{review.card_id}"))
-    if card["kind"] == "battlecard":
-        raise InvalidInput(
-            "card_id: a BattleCard is a study sheet and is not graded; grade the drill that follows it "
-            "(StudyNext.card_to_grade_id)."
-        )
-    correct, answer_index = _mcq_outcome(card, review.chosen_option)
-    angle_id = card.get("angle_id")
-    item_type: ItemType = "angle" if angle_id is not None else "topic"
-    item_id = angle_id if angle_id is not None else card["topic_id"]
-    outcome = await scheduler.post_json(
-        scheduler.learner_path(learner_id, "/reviews"),
-        {
-            "item_type": item_type,
-            "item_id": item_id,
-            "card_id": card["id"],
-            "grade": review.grade,
-            "answer": review.answer,
-            "chosen_option": review.chosen_option,
-            "correct": correct,
-            "duration_ms": review.duration_ms,
-            "idempotency_key": review.idempotency_key,
-            "expected_version": review.state_version,
-        },
-        headers=clock_headers,
+    # By card: the scheduler reads the item, refuses a BattleCard and judges an MCQ choice.
+    outcome = await scheduler.record_review(
+        learner_id,
+        scheduler_api.ReviewCreate(
+            card_id=review.card_id,
+            grade=review.grade,
+            answer=review.answer,
+            chosen_option=review.chosen_option,
+            duration_ms=review.duration_ms,
+            idempotency_key=review.idempotency_key,
+            expected_version=review.state_version,
+        ),
+        clock_headers,
     )
-    angle = outcome.get("angle_created")
+    angle = outcome.angle_created
     variant = "not_needed"
     message = None
-    if isinstance(angle, dict):
+    if angle is not None:
         # Recorded before any generation can start, so the variant never repeats the question.
-        prefetcher.failed_questions[(learner_id, str(angle["id"]))] = str(
-            card["payload"].get("question") or ""
-        )
-        key = card_key(learner_id, {"item_type": "angle", "item_id": angle["id"]}, "drill_mcq")
+        prefetcher.remember_failed_question(learner_id, angle.id, outcome.question)
+        key = card_key(learner_id, ItemType.ANGLE, angle.id, CardKind.DRILL_MCQ)
         if prefetcher.generator_available is False:
             variant = "unavailable"
             message = (
                 "Se creó un sub-nodo; el generador no está disponible y su variante se generará después."
             )
         else:
-            variant = "already_running" if key in prefetcher.inflight else "started"
+            variant = "already_running" if prefetcher.is_generating(key) else "started"
+        # The angle is a new study item: the next items must be read again to start its variant.
         prefetcher.request_fill(learner_id, clock_headers, force=True)
-    else:
-        prefetcher.request_fill(learner_id, clock_headers)
     return ReviewResult(
-        review_id=outcome["review_id"],
-        replayed=bool(outcome.get("replayed")),
-        item_type=item_type,
-        item_id=item_id,
+        review_id=outcome.review_id,
+        replayed=outcome.replayed,
+        item_type=outcome.item_type.value,
+        item_id=outcome.item_id,
         grade=review.grade,
-        reviewed_at=outcome.get("reviewed_at"),
-        correct=correct,
-        correct_option=answer_index,
-        state=outcome["state"],
-        angle_created=AnglePublic.model_validate(angle) if isinstance(angle, dict) else None,
+        reviewed_at=outcome.reviewed_at,
+        correct=outcome.correct,
+        correct_option=outcome.correct_option,
+        state=SrsStatePublic.model_validate(outcome.state.model_dump(mode="json")),
+        angle_created=AnglePublic.model_validate(angle.model_dump(mode="json"))
+        if angle is not None
+        else None,
         variant_generation=variant,  # type: ignore[arg-type]
         message=message,
     )

@@ -1,4 +1,5 @@
-"""HTTP clients for the scheduler and the generator (docs/internal-api.md).
+"""HTTP plumbing for the internal services (docs/internal-api.md); the scheduler's typed
+client is aimed_gateway.scheduler_client.
 
 An upstream error envelope is re-raised as the same typed error, so the learner sees
 the scheduler's own message (e.g. a 422 listing invalid CSV rows); a connection
@@ -127,17 +128,6 @@ class ServiceClient:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-class Scheduler(ServiceClient):
-    """The scheduler, scoped per learner by `learner_path`."""
-
-    def __init__(self, base_url: str, timeout_s: float, internal_token: str | None = None) -> None:
-        super().__init__("scheduler", base_url, timeout_s, internal_token)
-
-    @staticmethod
-    def learner_path(learner_id: str, suffix: str = "") -> str:
-        return f"/v1/learners/{learner_id}{suffix}"
 
 
 class Generator(ServiceClient):

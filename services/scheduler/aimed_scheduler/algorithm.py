@@ -15,8 +15,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from aimed_contracts.errors import Conflict
+from aimed_contracts.scheduler_api import ItemType
 from aimed_scheduler import repository
-from aimed_scheduler.models import ItemType, Review, SrsStateRow
+from aimed_scheduler.models import Review, SrsStateRow
 from aimed_scheduler.srs import Grade, SrsSettings, switch_algorithm
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, SQLModel, col, select
 
 from aimed_contracts.errors import Conflict, InvalidInput
+from aimed_contracts.scheduler_api import ReviewRecord as ReviewRecord
 from aimed_scheduler import repository
 from aimed_scheduler.models import Angle, Card, Context, Learner, Review, SrsStateRow, Topic
 from aimed_scheduler.srs import SrsSettings, SrsState
@@ -90,26 +91,6 @@ class CardRecord(BaseModel):
     context_ids: list[int]
     grounding_report: dict[str, Any]
     created_at: AwareDatetime
-
-
-class ReviewRecord(BaseModel):
-    id: int
-    item_type: Literal["topic", "angle"]
-    item_id: int
-    topic_id: int
-    card_id: int | None
-    grade: str
-    answer: str | None
-    chosen_option: int | None
-    correct: bool | None
-    duration_ms: int | None
-    idempotency_key: str
-    previous_state: dict[str, Any]
-    new_state: dict[str, Any]
-    previous_version: int
-    new_version: int
-    reviewed_at: AwareDatetime
-    undone_at: AwareDatetime | None
 
 
 class LearnerBackup(BaseModel):

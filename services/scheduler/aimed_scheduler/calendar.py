@@ -8,18 +8,17 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from aimed_scheduler import repository
-from aimed_scheduler.models import (
-    Angle,
+from aimed_contracts.scheduler_api import (
     AngleStatus,
-    CardKind,
     ItemType,
-    Learner,
-    SrsStateRow,
-    Topic,
+    NextStatePreview,
+    NextStates,
+    StudyItem,
     TopicStatus,
+    card_kinds_for,
 )
-from aimed_scheduler.schemas import NextStatePreview, NextStates, StudyItem
+from aimed_scheduler import repository
+from aimed_scheduler.models import Angle, Learner, SrsStateRow, Topic
 from aimed_scheduler.srs import SrsSettings, SrsState, next_states
 
 
@@ -85,12 +84,6 @@ def _preview(state: SrsState, now: datetime) -> NextStatePreview:
     return NextStatePreview(interval_minutes=minutes, due_at=due, level=state.level, mastered=state.mastered)
 
 
-def _card_kinds(row: SrsStateRow, reason: str) -> list[CardKind]:
-    if reason == "new":
-        return [CardKind.BATTLECARD, CardKind.DRILL_MCQ]
-    return [CardKind.DRILL_OPEN if row.level == 2 else CardKind.DRILL_MCQ]
-
-
 def study_items(
     session: Session,
     rows: list[tuple[SrsStateRow, Topic, Angle | None, str]],
@@ -113,7 +106,7 @@ def study_items(
                 angle=repository.angle_public(angle, row) if angle is not None else None,
                 state=repository.state_public(row),
                 reason="new" if reason == "new" else "due",
-                card_kinds=_card_kinds(row, reason),
+                card_kinds=card_kinds_for("new" if reason == "new" else "due", row.level),
                 next_states=NextStates(**{g.value: _preview(s, now) for g, s in outcomes.items()}),
             )
         )

@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 
 from aimed_contracts.errors import InvalidInput
 from aimed_contracts.fields import RowId
+from aimed_contracts.scheduler_api import ContextPublic, TopicPublic
 from aimed_scheduler import repository
-from aimed_scheduler.models import Context, ContextPublic, Learner, Topic, TopicCreate, TopicPublic
+from aimed_scheduler.models import Context, Learner, Topic, TopicCreate
 
 MAX_SECTIONS = 200
 

@@ -1,5 +1,8 @@
 """Tables and the API shapes built on them (Base → Create/Update → table → Public → Plural).
 
+The shapes the gateway reads (public topics, angles, contexts, cards, SRS state) are the wire
+contract in aimed_contracts.scheduler_api; the routes import them from there.
+
 Everything a learner owns carries `learner_id`; queries always filter on it so another
 learner's ids behave exactly like unknown ones.
 """
@@ -13,7 +16,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from aimed_contracts.fields import CalendarDate, ModuloName, RowId, TopicTitle
+from aimed_contracts.fields import CalendarDate, ModuloName, TopicTitle
+from aimed_contracts.scheduler_api import AngleStatus, CardOrigin, TopicStatus
 from aimed_scheduler.db import UtcDateTime
 
 
@@ -29,39 +33,11 @@ def _owner() -> Any:
     return Field(sa_column=Column(Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False))
 
 
-class TopicStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-
-
-class AngleStatus(StrEnum):
-    ACTIVE = "active"
-    MASTERED = "mastered"
-
-
 class Algorithm(StrEnum):
     """Which algorithm computes intervals (`srs.SrsSettings.algorithm`)."""
 
     SM2 = "sm2"
     FSRS = "fsrs"
-
-
-class ItemType(StrEnum):
-    TOPIC = "topic"
-    ANGLE = "angle"
-
-
-class CardKind(StrEnum):
-    BATTLECARD = "battlecard"
-    DRILL_MCQ = "drill_mcq"
-    DRILL_OPEN = "drill_open"
-
-
-class CardOrigin(StrEnum):
-    """Who wrote a card: the model (the normal case) or a person (the demo's example cards)."""
-
-    MODEL = "model"
-    EXAMPLE = "example"
 
 
 # ---------------------------------------------------------------- learners
@@ -183,37 +159,6 @@ class Topic(SQLModel, table=True):
     created_at: datetime = _utc_column(nullable=False)
 
 
-class SrsSummary(SQLModel):
-    level: int
-    mastered: bool
-    due_at: datetime | None
-    ease_factor: float
-    interval_days: int
-    repetitions: int
-    lapses: int
-    version: int
-
-
-class TopicPublic(SQLModel):
-    """What is stored, as stored: input rules are not re-checked on the way out, so a row
-    written before a rule existed still reads (it can then be fixed with PATCH)."""
-
-    id: int
-    title: str
-    modulo: str
-    priority: int
-    date_assigned: date
-    status: TopicStatus
-    created_at: datetime
-    srs: SrsSummary
-    angle_count: int
-
-
-class TopicsPublic(SQLModel):
-    data: list[TopicPublic]
-    count: int
-
-
 # ---------------------------------------------------------------- contexts
 
 
@@ -239,18 +184,6 @@ class Context(ContextBase, table=True):
     created_at: datetime = _utc_column(nullable=False)
 
 
-class ContextPublic(ContextBase):
-    id: int
-    topic_id: int
-    content_hash: str
-    created_at: datetime
-
-
-class ContextsPublic(SQLModel):
-    data: list[ContextPublic]
-    count: int
-
-
 # ---------------------------------------------------------------- angles
 
 
@@ -269,22 +202,6 @@ class Angle(SQLModel, table=True):
     origin_review_id: int | None = Field(default=None, index=True)
     status: str = Field(default=AngleStatus.ACTIVE.value, max_length=16)
     created_at: datetime = _utc_column(nullable=False)
-
-
-class AnglePublic(SQLModel):
-    id: int
-    topic_id: int
-    perspective: str
-    label: str
-    origin_review_id: int | None
-    status: AngleStatus
-    created_at: datetime
-    srs: SrsSummary
-
-
-class AnglesPublic(SQLModel):
-    data: list[AnglePublic]
-    count: int
 
 
 # ---------------------------------------------------------------- SRS state
@@ -336,45 +253,7 @@ class SrsStateRow(SQLModel, table=True):
     version: int = 1
 
 
-class SrsStatePublic(SQLModel):
-    item_type: ItemType
-    item_id: int
-    ease_factor: float
-    interval_minutes: int
-    interval_days: int
-    repetitions: int
-    lapses: int
-    due_at: datetime | None
-    level: int
-    mastery_streak: int
-    mastered: bool
-    mastered_at: datetime | None
-    first_reviewed_at: datetime | None
-    last_reviewed_at: datetime | None
-    stability: float | None = None
-    difficulty: float | None = None
-    fsrs_phase: str | None = None
-    fsrs_step: int | None = None
-    version: int
-
-
 # ---------------------------------------------------------------- cards
-
-
-class CardBase(SQLModel):
-    topic_id: RowId
-    angle_id: RowId | None = None
-    kind: CardKind
-    level: int = Field(ge=1, le=2)
-    model_id: str = Field(min_length=1, max_length=300)
-    origin: CardOrigin = CardOrigin.MODEL
-    markdown: str = Field(default="", max_length=200_000)
-
-
-class CardCreate(CardBase):
-    payload: dict[str, Any]
-    context_ids: list[RowId] = Field(default_factory=list)
-    grounding_report: dict[str, Any] = Field(default_factory=dict)
 
 
 class Card(SQLModel, table=True):
@@ -399,16 +278,6 @@ class Card(SQLModel, table=True):
     context_ids: list[int] = _json_column()
     grounding_report: dict[str, Any] = _json_column()
     created_at: datetime = _utc_column(nullable=False)
-
-
-class CardPublic(CardCreate):
-    id: int
-    created_at: datetime
-
-
-class CardsPublic(SQLModel):
-    data: list[CardPublic]
-    count: int
 
 
 # ---------------------------------------------------------------- reviews

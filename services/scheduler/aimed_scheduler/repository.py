@@ -11,22 +11,24 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from aimed_contracts.errors import InvalidInput, NotFound
-from aimed_scheduler.models import (
-    Angle,
+from aimed_contracts.scheduler_api import (
     AnglePublic,
     AngleStatus,
     ItemType,
+    SrsStatePublic,
+    SrsSummary,
+    TopicPublic,
+    TopicStatus,
+)
+from aimed_scheduler.models import (
+    Angle,
     Learner,
     LearnerPublic,
     LearnerSettingsPublic,
     SrsSettingsUpdate,
-    SrsStatePublic,
     SrsStateRow,
-    SrsSummary,
     Topic,
     TopicCreate,
-    TopicPublic,
-    TopicStatus,
 )
 from aimed_scheduler.srs import FsrsPhase, ItemKind, SrsSettings, SrsState
 

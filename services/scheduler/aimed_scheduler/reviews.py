@@ -7,17 +7,84 @@ share one PostgreSQL): the idempotency key is a unique constraint, and the state
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from aimed_contracts.errors import Conflict, NotFound
+from aimed_contracts.errors import Conflict, InvalidInput, NotFound
+from aimed_contracts.scheduler_api import (
+    AngleStatus,
+    CardKind,
+    ItemType,
+    ReviewCreate,
+    ReviewOutcomePublic,
+    UndoPublic,
+)
 from aimed_scheduler import repository
-from aimed_scheduler.models import Angle, AngleStatus, Card, ItemType, Learner, Review, SrsStateRow
-from aimed_scheduler.schemas import ReviewCreate, ReviewOutcomePublic, UndoPublic
+from aimed_scheduler.models import Angle, Card, Learner, Review, SrsStateRow
 from aimed_scheduler.srs import Grade, SrsSettings, SrsState, next_angle, review
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What is being graded: the study item, and (answered by card) the card."""
+
+    item_type: ItemType
+    item_id: int
+    card: Card | None
+
+
+def _card_of(session: Session, learner_id: int, card_id: int) -> Card:
+    card = session.get(Card, card_id)
+    if card is None or card.learner_id != learner_id:
+        raise NotFound(f"Card {card_id} does not exist for learner {learner_id}.")
+    return card
+
+
+def _answer_of(session: Session, learner_id: int, body: ReviewCreate) -> _Answer:
+    """By card (the gateway's form): the item is the card's, a BattleCard is refused and an
+    MCQ choice is checked against the card. By item: the card, if any, need only exist (checked
+    after the idempotency lookup, as before answers by card existed)."""
+    if (body.item_type is None) != (body.item_id is None):
+        raise InvalidInput("Send item_type and item_id together, or neither (the card's item is used).")
+    if body.item_type is not None and body.item_id is not None:
+        return _Answer(body.item_type, body.item_id, None)
+    if body.card_id is None:
+        raise InvalidInput("Send card_id, or item_type and item_id together.")
+    card = _card_of(session, learner_id, body.card_id)
+    if card.kind == CardKind.BATTLECARD.value:
+        raise InvalidInput(
+            "card_id: a BattleCard is a study sheet and is not graded; grade the drill that follows it "
+            "(StudyNext.card_to_grade_id)."
+        )
+    if card.kind != CardKind.DRILL_MCQ.value and body.chosen_option is not None:
+        raise InvalidInput("chosen_option: only a multiple-choice drill (drill_mcq) has options.")
+    options = card.payload.get("options") or []
+    if body.chosen_option is not None and not 0 <= body.chosen_option < len(options):
+        raise InvalidInput(
+            f"chosen_option: {body.chosen_option} is out of range; this card has {len(options)} options "
+            f"(0–{len(options) - 1})."
+        )
+    if card.angle_id is not None:
+        return _Answer(ItemType.ANGLE, card.angle_id, card)
+    return _Answer(ItemType.TOPIC, card.topic_id, card)
+
+
+def _correct_option(card: Card | None) -> int | None:
+    if card is None or card.kind != CardKind.DRILL_MCQ.value or "answer_index" not in card.payload:
+        return None
+    return int(card.payload["answer_index"])
+
+
+def _correct(card: Card | None, body: ReviewCreate, by_card: bool) -> bool | None:
+    """By card, the scheduler judges an MCQ choice itself; by item, `correct` is as sent."""
+    if not by_card:
+        return body.correct
+    answer = _correct_option(card)
+    return None if answer is None or body.chosen_option is None else body.chosen_option == answer
 
 
 def _stored_review(session: Session, learner_id: int, key: str) -> Review | None:
@@ -36,6 +103,7 @@ def _outcome(
     """`created`: the angle this very request opened, if any (a replay looks it up)."""
     assert stored.id is not None
     item_type = ItemType(stored.item_type)
+    card = session.get(Card, stored.card_id) if stored.card_id is not None else None
     if replayed:
         angle = session.exec(select(Angle).where(Angle.origin_review_id == stored.id)).first()
         if angle is not None and angle.id is not None:
@@ -45,17 +113,20 @@ def _outcome(
         replayed=replayed,
         item_type=item_type,
         item_id=stored.item_id,
-        grade=Grade(stored.grade),
+        grade=Grade(stored.grade).value,
         reviewed_at=stored.reviewed_at,
         state=repository.state_public_from_dict(
             item_type, stored.item_id, stored.new_state, stored.new_version
         ),
         angle_created=repository.angle_public(*created) if created is not None else None,
+        correct=stored.correct,
+        correct_option=_correct_option(card),
+        question=None if card is None else str(card.payload.get("question") or "") or None,
     )
 
 
-def _replay(session: Session, stored: Review, body: ReviewCreate) -> ReviewOutcomePublic:
-    if stored.item_type != body.item_type.value or stored.item_id != body.item_id:
+def _replay(session: Session, stored: Review, answer: _Answer, body: ReviewCreate) -> ReviewOutcomePublic:
+    if stored.item_type != answer.item_type.value or stored.item_id != answer.item_id:
         raise Conflict(
             f"Idempotency key '{body.idempotency_key}' was already used for {stored.item_type} "
             f"{stored.item_id}; send a new key for a new answer.",
@@ -65,19 +136,19 @@ def _replay(session: Session, stored: Review, body: ReviewCreate) -> ReviewOutco
 
 
 def _replay_or_conflict(
-    session: Session, learner_id: int, body: ReviewCreate, current: int | None
+    session: Session, learner_id: int, answer: _Answer, body: ReviewCreate, current: int | None
 ) -> ReviewOutcomePublic:
     """After a lost race: the winner either was this same submit (replay) or another answer (409)."""
     session.rollback()
     stored = _stored_review(session, learner_id, body.idempotency_key)
     if stored is not None:
-        return _replay(session, stored, body)
-    raise _stale(body, current)
+        return _replay(session, stored, answer, body)
+    raise _stale(answer, body, current)
 
 
-def _stale(body: ReviewCreate, current: int | None) -> Conflict:
+def _stale(answer: _Answer, body: ReviewCreate, current: int | None) -> Conflict:
     return Conflict(
-        f"The {body.item_type.value} {body.item_id} changed since you loaded it (you sent version "
+        f"The {answer.item_type.value} {answer.item_id} changed since you loaded it (you sent version "
         f"{body.expected_version}, stored is {current if current is not None else 'newer'}). "
         "Reload the next item and answer again.",
         error_type="stale_version",
@@ -91,41 +162,42 @@ def record_review(
     assert learner.id is not None
     # Captured now: a failed flush expires every loaded object.
     learner_id = learner.id
+    by_card = body.item_type is None or body.item_id is None
+    answer = _answer_of(session, learner_id, body)
     stored = _stored_review(session, learner_id, body.idempotency_key)
     if stored is not None:
-        return _replay(session, stored, body)
+        return _replay(session, stored, answer, body)
 
-    if body.item_type is ItemType.TOPIC:
-        topic = repository.get_topic(session, learner_id, body.item_id)
+    if answer.item_type is ItemType.TOPIC:
+        topic = repository.get_topic(session, learner_id, answer.item_id)
         angle = None
-        row = repository.topic_state_row(session, body.item_id)
+        row = repository.topic_state_row(session, answer.item_id)
     else:
-        angle = repository.get_angle(session, learner_id, body.item_id)
+        angle = repository.get_angle(session, learner_id, answer.item_id)
         topic = repository.get_topic(session, learner_id, angle.topic_id)
-        row = repository.angle_state_row(session, body.item_id)
-    if body.card_id is not None:
-        card = session.get(Card, body.card_id)
-        if card is None or card.learner_id != learner_id:
-            raise NotFound(f"Card {body.card_id} does not exist for learner {learner_id}.")
+        row = repository.angle_state_row(session, answer.item_id)
+    if not by_card and body.card_id is not None:
+        _card_of(session, learner_id, body.card_id)
     if row.version != body.expected_version:
         # Another process may have committed this very submit since the key lookup above.
-        return _replay_or_conflict(session, learner_id, body, row.version)
+        return _replay_or_conflict(session, learner_id, answer, body, row.version)
 
     settings = repository.srs_settings_of(learner)
     previous = repository.row_to_state(row)
-    new_state, outcome = review(previous, body.grade, now, settings)
+    grade = Grade(body.grade)
+    new_state, outcome = review(previous, grade, now, settings)
     assert row.id is not None and topic.id is not None
 
     entry = Review(
         learner_id=learner_id,
-        item_type=body.item_type.value,
-        item_id=body.item_id,
+        item_type=answer.item_type.value,
+        item_id=answer.item_id,
         topic_id=topic.id,
         card_id=body.card_id,
-        grade=body.grade.value,
+        grade=grade.value,
         answer=body.answer,
         chosen_option=body.chosen_option,
-        correct=body.correct,
+        correct=_correct(answer.card, body, by_card),
         duration_ms=body.duration_ms,
         idempotency_key=body.idempotency_key,
         previous_state=previous.to_dict(),
@@ -138,7 +210,7 @@ def record_review(
     try:
         session.flush()
     except IntegrityError:
-        return _replay_or_conflict(session, learner_id, body, None)
+        return _replay_or_conflict(session, learner_id, answer, body, None)
 
     written = session.execute(
         update(SrsStateRow)
@@ -147,7 +219,7 @@ def record_review(
         .execution_options(synchronize_session=False)
     )
     if written.rowcount != 1:  # type: ignore[attr-defined]
-        return _replay_or_conflict(session, learner_id, body, None)
+        return _replay_or_conflict(session, learner_id, answer, body, None)
 
     if angle is not None:
         angle.status = (AngleStatus.MASTERED if new_state.mastered else AngleStatus.ACTIVE).value

@@ -1,77 +1,13 @@
-"""Request and response shapes of the study loop, stats, imports and backups (no tables here)."""
+"""Request and response shapes of stats, imports and backups (no tables here); the study loop's
+are the wire contract in aimed_contracts.scheduler_api."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from aimed_contracts.fields import RowId
-from aimed_scheduler.models import AnglePublic, CardKind, ItemType, SrsStatePublic, TopicPublic
-from aimed_scheduler.srs import Grade
-
-
-class NextStatePreview(BaseModel):
-    interval_minutes: int
-    due_at: AwareDatetime | None
-    level: int
-    mastered: bool
-
-
-class NextStates(BaseModel):
-    fail: NextStatePreview
-    hard: NextStatePreview
-    good: NextStatePreview
-    easy: NextStatePreview
-
-
-class StudyItem(BaseModel):
-    item_type: ItemType
-    item_id: int
-    topic: TopicPublic
-    angle: AnglePublic | None
-    state: SrsStatePublic
-    reason: Literal["due", "new"]
-    card_kinds: list[CardKind]
-    next_states: NextStates
-
-
-class StudyItems(BaseModel):
-    data: list[StudyItem]
-    count: int
-
-
-class ReviewCreate(BaseModel):
-    item_type: ItemType
-    item_id: RowId
-    card_id: RowId | None = None
-    grade: Grade
-    answer: str | None = Field(default=None, max_length=20_000)
-    chosen_option: int | None = Field(default=None, ge=0, le=9)
-    correct: bool | None = None
-    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
-    idempotency_key: str = Field(min_length=1, max_length=200)
-    expected_version: RowId
-
-
-class ReviewOutcomePublic(BaseModel):
-    review_id: int
-    replayed: bool
-    item_type: ItemType
-    item_id: int
-    grade: Grade
-    reviewed_at: AwareDatetime
-    state: SrsStatePublic
-    angle_created: AnglePublic | None
-
-
-class UndoPublic(BaseModel):
-    review_id: int
-    item_type: ItemType
-    item_id: int
-    state: SrsStatePublic
-    angle_removed_id: int | None
+from aimed_contracts.scheduler_api import TopicPublic
 
 
 class ImportRowError(BaseModel):

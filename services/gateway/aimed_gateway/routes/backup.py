@@ -15,8 +15,8 @@ from fastapi.responses import StreamingResponse
 from aimed_contracts.errors import InvalidInput, PayloadTooLarge
 from aimed_gateway.anki import AnkiPackage
 from aimed_gateway.deps import LearnerDep, SchedulerDep, SettingsDep
+from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_gateway.schemas import BackupImportResult
-from aimed_gateway.upstream import Scheduler
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["export"], responses=ERROR_RESPONSES)
@@ -39,15 +39,12 @@ async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
         handle.close()
 
 
-async def _all_topics(scheduler: Scheduler, learner_id: str) -> list[dict[str, Any]]:
+async def _all_topics(scheduler: SchedulerClient, learner_id: str) -> list[dict[str, Any]]:
     topics: list[dict[str, Any]] = []
     while True:
-        page = await scheduler.get_json(
-            scheduler.learner_path(learner_id, "/topics"),
-            params={"offset": len(topics), "limit": ANKI_TOPIC_PAGE},
-        )
-        topics.extend(page["data"])
-        if not page["data"] or len(topics) >= page["count"]:
+        page = await scheduler.list_topics(learner_id, offset=len(topics), limit=ANKI_TOPIC_PAGE)
+        topics.extend(topic.model_dump(mode="json") for topic in page.data)
+        if not page.data or len(topics) >= page.count:
             return topics
 
 
@@ -84,14 +81,11 @@ async def export_anki(
     )
     after_id: int | None = None
     while True:
-        page = await scheduler.get_json(
-            scheduler.learner_path(learner_id, "/cards"),
-            params={"limit": ANKI_CARD_PAGE, "after_id": after_id},
-        )
-        await run_in_threadpool(package.add_cards, page["data"])
-        if len(page["data"]) < ANKI_CARD_PAGE:
+        cards = await scheduler.list_cards(learner_id, limit=ANKI_CARD_PAGE, after_id=after_id)
+        await run_in_threadpool(package.add_cards, [card.model_dump(mode="json") for card in cards])
+        if len(cards) < ANKI_CARD_PAGE:
             break
-        after_id = page["data"][-1]["id"]
+        after_id = cards[-1].id
     path = await run_in_threadpool(package.write)
     handle = path.open("rb")
     path.unlink()
@@ -110,7 +104,7 @@ async def export_anki(
 @router.get("/export/backup")
 async def export_backup(learner_id: LearnerDep, scheduler: SchedulerDep) -> Response:
     """Every row of the learner as JSON; POST it to /import/backup to restore."""
-    data = await scheduler.get_json(scheduler.learner_path(learner_id, "/backup"))
+    data = await scheduler.export_backup(learner_id)
     document = {
         "format": BACKUP_FORMAT,
         "format_version": BACKUP_FORMAT_VERSION,
@@ -184,5 +178,5 @@ async def import_backup(
             f"Backup format_version {document.get('format_version')!r} is not supported "
             f"(this gateway reads {BACKUP_FORMAT_VERSION})."
         )
-    result = await scheduler.post_json(scheduler.learner_path(learner_id, "/backup"), document.get("data"))
-    return {**(result or {}), "learner_id": learner_id}
+    result = await scheduler.restore_backup(learner_id, document.get("data"))
+    return {**result, "learner_id": learner_id}

@@ -135,6 +135,4 @@ async def preview_guideline(request: Request, _: LearnerDep, settings: SettingsD
 async def import_guideline(body: GuidelineImport, learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
     """Stores the chosen sections as contexts, all or nothing: an unknown topic (404) or a bad
     section (422) stores nothing. The context's label is "<source_label> · <section title>"."""
-    return await scheduler.post_json(
-        scheduler.learner_path(learner_id, "/guideline-sections"), body.model_dump(mode="json")
-    )
+    return await scheduler.import_guideline_sections(learner_id, body.model_dump(mode="json"))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from aimed_contracts.fields import RowId
+from aimed_contracts.scheduler_api import CardKind
 from aimed_gateway.deps import (
     ClockHeadersDep,
     GeneratorDep,
@@ -32,21 +33,19 @@ router = APIRouter(tags=["learner"], responses=ERROR_RESPONSES)
 
 @router.get("/me", response_model=LearnerPublic)
 async def get_me(learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
-    return await scheduler.get_json(scheduler.learner_path(learner_id))
+    return await scheduler.read_learner(learner_id)
 
 
 @router.get("/settings", response_model=SettingsPublic)
 async def get_learner_settings(learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
-    return await scheduler.get_json(scheduler.learner_path(learner_id, "/settings"))
+    return await scheduler.read_settings(learner_id)
 
 
 @router.patch("/settings", response_model=SettingsPublic)
 async def update_learner_settings(
     update: SettingsUpdate, learner_id: LearnerDep, scheduler: SchedulerDep
 ) -> Any:
-    return await scheduler.patch_json(
-        scheduler.learner_path(learner_id, "/settings"), update.model_dump(mode="json", exclude_unset=True)
-    )
+    return await scheduler.update_settings(learner_id, update.model_dump(mode="json", exclude_unset=True))
 
 
 @router.get("/angles", response_model=AnglesPublic)
@@ -56,9 +55,7 @@ async def list_angles(
     topic_id: RowId | None = None,
     status: AngleStatus | None = None,
 ) -> Any:
-    return await scheduler.get_json(
-        scheduler.learner_path(learner_id, "/angles"), params={"topic_id": topic_id, "status": status}
-    )
+    return (await scheduler.list_angles(learner_id, topic_id=topic_id, status=status)).model_dump(mode="json")
 
 
 @router.get("/stats", response_model=StatsPublic)
@@ -69,14 +66,10 @@ async def get_stats(
     clock_headers: ClockHeadersDep,
     days: Annotated[int, Query(ge=1, le=365, description="Days of forecast.")] = 30,
 ) -> Any:
-    stats: dict[str, Any] = await scheduler.get_json(
-        scheduler.learner_path(learner_id, "/stats"), params={"days": days}, headers=clock_headers
-    )
-    ready = await scheduler.get_json(
-        scheduler.learner_path(learner_id, "/cards"), params={"unreviewed": "true", "limit": 500}
-    )
+    stats = await scheduler.stats(learner_id, days, clock_headers)
+    ready = await scheduler.list_cards(learner_id, unreviewed=True, limit=500)
     # A BattleCard is never graded, so only drills count as cards waiting to be studied.
-    stats["cards_ready"] = sum(1 for card in ready["data"] if card["kind"] != "battlecard")
+    stats["cards_ready"] = sum(1 for card in ready if card.kind is not CardKind.BATTLECARD)
     stats["generation_available"] = prefetcher.generator_available is not False
     return stats
 
@@ -87,7 +80,7 @@ async def model_status(
 ) -> ModelStatus:
     """Whether cards can be generated now (the generator's health, and the model behind it)."""
     model = await check_model(generator)
-    prefetcher.generator_available = model.available
+    prefetcher.note_generator(model.available)
     if not model.generator_reachable:
         message = "El generador no responde: las tarjetas ya generadas siguen disponibles."
     elif model.available:

@@ -41,7 +41,5 @@ async def post_undo(
     learner_id: LearnerDep, scheduler: SchedulerDep, clock_headers: ClockHeadersDep
 ) -> UndoResult:
     """Restores the state before the last review (the review stays in the log, marked undone)."""
-    body = await scheduler.post_json(
-        scheduler.learner_path(learner_id, "/reviews/undo"), headers=clock_headers
-    )
-    return UndoResult.model_validate(body)
+    undone = await scheduler.undo_review(learner_id, clock_headers)
+    return UndoResult.model_validate(undone.model_dump(mode="json"))

@@ -95,11 +95,6 @@ async def import_temario(
             error_type="invalid_temario",
         )
     await upload.seek(0)
-    response = await scheduler.request(
-        "POST",
-        scheduler.learner_path(learner_id, "/import/temario"),
-        params={"dry_run": "true" if dry_run else "false"},
-        files={"file": ("temario.db", upload.file, "application/octet-stream")},
-        timeout_s=IMPORT_TIMEOUT_S,
+    return await scheduler.import_temario(
+        learner_id, upload.file, dry_run=dry_run, timeout_s=IMPORT_TIMEOUT_S
     )
-    return response.json()

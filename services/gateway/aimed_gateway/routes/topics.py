@@ -86,18 +86,16 @@ async def list_topics(
     offset: RowOffset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> Any:
-    return await scheduler.get_json(
-        scheduler.learner_path(learner_id, "/topics"),
-        params={"modulo": modulo, "status": status, "offset": offset, "limit": limit},
-        headers=clock_headers,
-    )
+    return (
+        await scheduler.list_topics(
+            learner_id, modulo=modulo, status=status, offset=offset, limit=limit, clock=clock_headers
+        )
+    ).model_dump(mode="json")
 
 
 @router.post("", response_model=TopicPublic, status_code=201)
 async def create_topic(topic: TopicCreate, learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
-    return await scheduler.post_json(
-        scheduler.learner_path(learner_id, "/topics"), topic.model_dump(mode="json")
-    )
+    return (await scheduler.create_topic(learner_id, topic.model_dump(mode="json"))).model_dump(mode="json")
 
 
 @router.post("/import", response_model=TopicImportResult, openapi_extra=IMPORT_BODY_DOC)
@@ -106,7 +104,6 @@ async def import_topics(
 ) -> Any:
     """Imports a syllabus, all or nothing: a JSON list of topics, a CSV body, or a multipart `file`."""
     media_type = _media_type(request)
-    path = scheduler.learner_path(learner_id, "/topics/import")
     if media_type == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
@@ -129,38 +126,35 @@ async def import_topics(
         )
     if not content.strip():
         raise InvalidInput("The syllabus is empty: send at least one topic.")
-    response = await scheduler.request("POST", path, content=content, headers={"Content-Type": media_type})
-    return response.json()
+    return await scheduler.import_topics(learner_id, content, media_type)
 
 
 @router.get("/{topic_id}", response_model=TopicPublic)
 async def get_topic(
     topic_id: RowId, learner_id: LearnerDep, scheduler: SchedulerDep, clock_headers: ClockHeadersDep
 ) -> Any:
-    return await scheduler.get_json(
-        scheduler.learner_path(learner_id, f"/topics/{topic_id}"), headers=clock_headers
-    )
+    return (await scheduler.read_topic(learner_id, topic_id, clock_headers)).model_dump(mode="json")
 
 
 @router.patch("/{topic_id}", response_model=TopicPublic)
 async def update_topic(
     topic_id: RowId, update: TopicUpdate, learner_id: LearnerDep, scheduler: SchedulerDep
 ) -> Any:
-    return await scheduler.patch_json(
-        scheduler.learner_path(learner_id, f"/topics/{topic_id}"),
-        update.model_dump(mode="json", exclude_unset=True),
+    topic = await scheduler.update_topic(
+        learner_id, topic_id, update.model_dump(mode="json", exclude_unset=True)
     )
+    return topic.model_dump(mode="json")
 
 
 @router.delete("/{topic_id}", status_code=204)
 async def delete_topic(topic_id: RowId, learner_id: LearnerDep, scheduler: SchedulerDep) -> Response:
-    await scheduler.delete(scheduler.learner_path(learner_id, f"/topics/{topic_id}"))
+    await scheduler.delete_topic(learner_id, topic_id)
     return Response(status_code=204)
 
 
 @router.get("/{topic_id}/contexts", response_model=ContextsPublic)
 async def list_contexts(topic_id: RowId, learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
-    return await scheduler.get_json(scheduler.learner_path(learner_id, f"/topics/{topic_id}/contexts"))
+    return (await scheduler.list_contexts(learner_id, topic_id)).model_dump(mode="json")
 
 
 @router.post(
@@ -205,7 +199,8 @@ async def add_context(
             f"Content-Type '{media_type or 'none'}' is not supported: "
             "send application/json, text/plain or text/markdown."
         )
-    return await scheduler.post_json(
-        scheduler.learner_path(learner_id, f"/topics/{topic_id}/contexts"),
-        {"source_label": context.source_label.strip() or DEFAULT_SOURCE_LABEL, "text": context.text},
-    )
+    return (
+        await scheduler.add_context(
+            learner_id, topic_id, context.source_label.strip() or DEFAULT_SOURCE_LABEL, context.text
+        )
+    ).model_dump(mode="json")

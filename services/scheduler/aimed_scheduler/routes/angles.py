@@ -6,9 +6,10 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 
 from aimed_contracts.fields import RowId
+from aimed_contracts.scheduler_api import AnglePublic, AnglesPublic, AngleStatus
 from aimed_scheduler import repository
 from aimed_scheduler.deps import SessionDep
-from aimed_scheduler.models import Angle, AnglePublic, AnglesPublic, AngleStatus, SrsStateRow
+from aimed_scheduler.models import Angle, SrsStateRow
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["angles"], responses=ERROR_RESPONSES)

@@ -9,18 +9,10 @@ from sqlmodel import col, select
 
 from aimed_contracts.errors import InvalidInput, NotFound
 from aimed_contracts.fields import RowId, RowOffset
+from aimed_contracts.scheduler_api import CardCreate, CardKind, CardPublic, CardsPublic, ItemType
 from aimed_scheduler import repository
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
-from aimed_scheduler.models import (
-    Card,
-    CardCreate,
-    CardKind,
-    CardPublic,
-    CardsPublic,
-    Context,
-    ItemType,
-    Review,
-)
+from aimed_scheduler.models import Card, Context, Review
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["cards"], responses=ERROR_RESPONSES)

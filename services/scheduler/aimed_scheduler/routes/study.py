@@ -8,12 +8,17 @@ from fastapi import APIRouter, Query, Response
 
 from aimed_contracts.errors import NotFound
 from aimed_contracts.fields import RowId
+from aimed_contracts.scheduler_api import (
+    ReviewCreate,
+    ReviewOutcomePublic,
+    ReviewRecord,
+    StudyItems,
+    UndoPublic,
+)
 from aimed_scheduler import calendar, repository, reviews
-from aimed_scheduler.backup import ReviewRecord
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
 from aimed_scheduler.models import Review
 from aimed_scheduler.responses import model_response
-from aimed_scheduler.schemas import ReviewCreate, ReviewOutcomePublic, StudyItems, UndoPublic
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["study"], responses=ERROR_RESPONSES)

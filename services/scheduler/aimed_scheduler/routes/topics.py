@@ -11,20 +11,16 @@ from sqlmodel import col, select
 
 from aimed_contracts.errors import PayloadTooLarge
 from aimed_contracts.fields import RowId, RowOffset
-from aimed_scheduler import repository, topic_import
-from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
-from aimed_scheduler.models import (
-    Context,
-    ContextCreate,
+from aimed_contracts.scheduler_api import (
     ContextPublic,
     ContextsPublic,
-    Topic,
-    TopicCreate,
     TopicPublic,
     TopicsPublic,
     TopicStatus,
-    TopicUpdate,
 )
+from aimed_scheduler import repository, topic_import
+from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
+from aimed_scheduler.models import Context, ContextCreate, Topic, TopicCreate, TopicUpdate
 from aimed_scheduler.schemas import ImportResult
 from aimed_servicekit.errors import ERROR_RESPONSES
 

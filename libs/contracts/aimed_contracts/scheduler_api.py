@@ -1,0 +1,293 @@
+"""The scheduler's internal API for the study loop: the shapes both ends of the wire use.
+
+The scheduler's routes declare these models and the gateway's typed client
+(aimed_gateway.scheduler_client) parses its answers into them, so a field is renamed in
+one place. The public API (the gateway's own schemas) is a separate contract.
+
+Also here: the rule that ties a card kind to a drill level (one rule, read both ways).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from aimed_contracts.cards import DRILL_KIND_BY_LEVEL
+from aimed_contracts.fields import RowId
+
+
+class ItemType(StrEnum):
+    TOPIC = "topic"
+    ANGLE = "angle"
+
+
+class CardKind(StrEnum):
+    BATTLECARD = "battlecard"
+    DRILL_MCQ = "drill_mcq"
+    DRILL_OPEN = "drill_open"
+
+
+class TopicStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class AngleStatus(StrEnum):
+    ACTIVE = "active"
+    MASTERED = "mastered"
+
+
+class CardOrigin(StrEnum):
+    """Who wrote a card: the model (the normal case) or a person (the demo's example cards)."""
+
+    MODEL = "model"
+    EXAMPLE = "example"
+
+
+GradeName = Literal["fail", "hard", "good", "easy"]
+StudyReason = Literal["due", "new"]
+
+# --- the kind <-> level rule --------------------------------------------------------
+
+DRILL_LEVEL_BY_KIND: dict[CardKind, int] = {
+    CardKind(kind): level for level, kind in DRILL_KIND_BY_LEVEL.items()
+}
+
+
+def card_kinds_for(reason: StudyReason, level: int) -> list[CardKind]:
+    """The cards one study step shows: a new topic its BattleCard then a level-1 drill,
+    anything else the drill of its level."""
+    if reason == "new":
+        return [CardKind.BATTLECARD, CardKind(DRILL_KIND_BY_LEVEL[1])]
+    return [CardKind(DRILL_KIND_BY_LEVEL[2 if level == 2 else 1])]
+
+
+def card_level(kind: CardKind | str, item_level: int) -> int:
+    """The level a card of `kind` is written at: a drill's kind fixes it, a BattleCard takes the item's."""
+    return DRILL_LEVEL_BY_KIND.get(CardKind(kind), item_level)
+
+
+# --- SRS state ----------------------------------------------------------------------
+
+
+class _Wire(BaseModel):
+    """A shape of the scheduler's API. No `from_attributes` here: the scheduler asks for it where
+    it reads a row, and the gateway's open public models must not read these by attribute (they
+    would drop the fields they do not declare)."""
+
+
+class SrsSummary(_Wire):
+    """The state shown in topic and angle lists."""
+
+    level: int
+    mastered: bool
+    due_at: datetime | None
+    ease_factor: float
+    interval_days: int
+    repetitions: int
+    lapses: int
+    version: int
+
+
+class SrsStatePublic(_Wire):
+    """The whole SRS state of one study item, with its optimistic-lock version."""
+
+    item_type: ItemType
+    item_id: int
+    ease_factor: float
+    interval_minutes: int
+    interval_days: int
+    repetitions: int
+    lapses: int
+    due_at: datetime | None
+    level: int
+    mastery_streak: int
+    mastered: bool
+    mastered_at: datetime | None
+    first_reviewed_at: datetime | None
+    last_reviewed_at: datetime | None
+    stability: float | None = None
+    difficulty: float | None = None
+    fsrs_phase: str | None = None
+    fsrs_step: int | None = None
+    version: int
+
+
+# --- topics, angles, contexts ---------------------------------------------------------
+
+
+class TopicPublic(_Wire):
+    """What is stored, as stored: input rules are not re-checked on the way out, so a row
+    written before a rule existed still reads (it can then be fixed with PATCH)."""
+
+    id: int
+    title: str
+    modulo: str
+    priority: int
+    date_assigned: date
+    status: TopicStatus
+    created_at: datetime
+    srs: SrsSummary
+    angle_count: int
+
+
+class TopicsPublic(_Wire):
+    data: list[TopicPublic]
+    count: int
+
+
+class AnglePublic(_Wire):
+    id: int
+    topic_id: int
+    perspective: str
+    label: str
+    origin_review_id: int | None
+    status: AngleStatus
+    created_at: datetime
+    srs: SrsSummary
+
+
+class AnglesPublic(_Wire):
+    data: list[AnglePublic]
+    count: int
+
+
+class ContextPublic(_Wire):
+    id: int
+    topic_id: int
+    source_label: str
+    text: str
+    content_hash: str
+    created_at: datetime
+
+
+class ContextsPublic(_Wire):
+    data: list[ContextPublic]
+    count: int
+
+
+# --- cards --------------------------------------------------------------------------
+
+
+class CardCreate(_Wire):
+    topic_id: RowId
+    angle_id: RowId | None = None
+    kind: CardKind
+    level: int = Field(ge=1, le=2)
+    model_id: str = Field(min_length=1, max_length=300)
+    origin: CardOrigin = CardOrigin.MODEL
+    markdown: str = Field(default="", max_length=200_000)
+    payload: dict[str, Any]
+    context_ids: list[RowId] = Field(default_factory=list)
+    grounding_report: dict[str, Any] = Field(default_factory=dict)
+
+
+class CardPublic(CardCreate):
+    id: int
+    created_at: datetime
+
+
+class CardsPublic(_Wire):
+    data: list[CardPublic]
+    count: int
+
+
+# --- the study loop -------------------------------------------------------------------
+
+
+class NextStatePreview(_Wire):
+    interval_minutes: int
+    due_at: datetime | None
+    level: int
+    mastered: bool
+
+
+class NextStates(_Wire):
+    fail: NextStatePreview
+    hard: NextStatePreview
+    good: NextStatePreview
+    easy: NextStatePreview
+
+
+class StudyItem(_Wire):
+    item_type: ItemType
+    item_id: int
+    topic: TopicPublic
+    angle: AnglePublic | None
+    state: SrsStatePublic
+    reason: StudyReason
+    card_kinds: list[CardKind]
+    next_states: NextStates
+
+
+class StudyItems(_Wire):
+    data: list[StudyItem]
+    count: int
+
+
+class ReviewCreate(_Wire):
+    """An answer. With `card_id` the scheduler reads the study item, and whether an MCQ choice
+    was right, from the card; without it (a review not tied to a card) send `item_type` and
+    `item_id`. A BattleCard is not graded."""
+
+    card_id: RowId | None = None
+    item_type: ItemType | None = None
+    item_id: RowId | None = None
+    grade: GradeName
+    answer: str | None = Field(default=None, max_length=20_000)
+    chosen_option: int | None = Field(default=None, ge=0, le=9)
+    correct: bool | None = Field(
+        default=None, description="Ignored with an MCQ card: the scheduler compares `chosen_option` itself."
+    )
+    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    expected_version: RowId
+
+
+class ReviewOutcomePublic(_Wire):
+    review_id: int
+    replayed: bool
+    item_type: ItemType
+    item_id: int
+    grade: GradeName
+    reviewed_at: datetime
+    state: SrsStatePublic
+    angle_created: AnglePublic | None
+    correct: bool | None = Field(default=None, description="An MCQ card: whether `chosen_option` was right.")
+    correct_option: int | None = Field(default=None, description="An MCQ card: the right option's index.")
+    question: str | None = Field(
+        default=None, description="The graded card's question (an angle's variant must not repeat it)."
+    )
+
+
+class UndoPublic(_Wire):
+    review_id: int
+    item_type: ItemType
+    item_id: int
+    state: SrsStatePublic
+    angle_removed_id: int | None
+
+
+class ReviewRecord(_Wire):
+    """One entry of the review log, as read back (undone ones too) and as a backup holds it."""
+
+    id: int
+    item_type: Literal["topic", "angle"]
+    item_id: int
+    topic_id: int
+    card_id: int | None
+    grade: str
+    answer: str | None
+    chosen_option: int | None
+    correct: bool | None
+    duration_ms: int | None
+    idempotency_key: str
+    previous_state: dict[str, Any]
+    new_state: dict[str, Any]
+    previous_version: int
+    new_version: int
+    reviewed_at: AwareDatetime
+    undone_at: AwareDatetime | None
