@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.support.databases import postgres_database  # noqa: E402
+from tests.support.process import ServiceProcess  # noqa: E402
 
 MODULOS = [f"Módulo {i:02d}" for i in range(1, 21)]
 GRADES = ["fail", "hard", "good", "easy"]
@@ -232,12 +231,6 @@ def query_plans(engine: Engine, learner_id: int, now: datetime) -> list[str]:
     return lines
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def cpu_ms(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc), in milliseconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -246,39 +239,13 @@ def cpu_ms(pid: int) -> float:
 
 @contextmanager
 def server(url: str) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    env = {**os.environ, "AIMED_SCHEDULER_DATABASE_URL": url}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "aimed_scheduler.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=REPO,
-    )
-    base = f"http://127.0.0.1:{port}"
+    """The scheduler on `url` in its own process (no access log): its base URL and pid."""
+    process = ServiceProcess("aimed_scheduler.main:create_app", {"AIMED_SCHEDULER_DATABASE_URL": url}).start()
+    assert process.process is not None
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("scheduler did not start")
-        yield base, process.pid
+        yield process.url, process.process.pid
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        process.stop()
 
 
 def percentiles(samples: list[float]) -> str:
