@@ -15,7 +15,7 @@ import pytest
 from aimed_contracts.grounding import check_card
 from aimed_contracts.lexicon import Vocabulary, is_participle, is_term, is_verb, lemma
 from aimed_contracts.quantities import QuantityIndex, quantities
-from tests.support.cards import battlecard_payload
+from tests.support.cards import battlecard_payload, mcq_payload
 
 TOPIC = "Hiperpotasemia y diálisis urgente"
 CONTEXT = (
@@ -216,25 +216,20 @@ def test_a_list_item_is_read_with_its_lead_in() -> None:
 
 
 def mcq(answer_index: int) -> dict[str, Any]:
-    return {
-        "schema_version": 1,
-        "kind": "drill_mcq",
-        "topic": TOPIC,
-        "level": 1,
-        "angle": None,
-        "sources": [LINES[9]],
-        "vignette": "Varón de 60 años que toma alopurinol y consulta por una crisis de gota.",
-        "question": "¿Qué hacer con el alopurinol?",
-        "options": [
+    return mcq_payload(
+        TOPIC,
+        [LINES[9]],
+        "Varón de 60 años que toma alopurinol y consulta por una crisis de gota.",
+        "¿Qué hacer con el alopurinol?",
+        [
             "Mantenerlo durante la crisis",
             "Suspenderlo durante la crisis",
             "Suspenderlo hasta que se resuelva la crisis",
             "Doblar la dosis durante la crisis",
         ],
-        "answer_index": answer_index,
-        "explanation": "No debe suspenderse el alopurinol durante una crisis de gota.",
-        "option_rationales": ["Correcta.", "Incorrecta.", "Incorrecta.", "Incorrecta."],
-    }
+        answer_index,
+        explanation="No debe suspenderse el alopurinol durante una crisis de gota.",
+    )
 
 
 def test_an_option_a_source_reverses_is_not_the_best_supported() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from aimed_contracts.grounding import MESSAGES_ES, check_card
-from tests.support.cards import battlecard_payload
+from tests.support.cards import battlecard_payload, mcq_payload
 
 TOPIC = "Anticoagulación en la fibrilación auricular e hiperkalemia"
 CONTEXT = (
@@ -208,25 +208,20 @@ def test_a_key_point_citing_a_source_that_does_not_say_it_is_caught() -> None:
 
 
 def _mcq(answer_index: int, explanation: str) -> dict[str, Any]:
-    return {
-        "schema_version": 1,
-        "kind": "drill_mcq",
-        "topic": TOPIC,
-        "level": 1,
-        "angle": None,
-        "sources": [SOURCES[2], SOURCES[3]],
-        "vignette": "Varón de 70 años con FA no valvular y plaquetas 42.000/µL.",
-        "question": "¿Qué está indicado para prevenir el ictus en este paciente?",
-        "options": [
+    return mcq_payload(
+        TOPIC,
+        [SOURCES[2], SOURCES[3]],
+        "Varón de 70 años con FA no valvular y plaquetas 42.000/µL.",
+        "¿Qué está indicado para prevenir el ictus en este paciente?",
+        [
             "No anticoagular: los anticoagulantes orales están contraindicados con PLT < 50.000/µL",
             "Ácido acetilsalicílico para prevenir el ictus",
             "Apixabán a dosis plena",
             "Dabigatrán a dosis plena",
         ],
-        "answer_index": answer_index,
-        "explanation": explanation,
-        "option_rationales": ["Correcta.", "Incorrecta.", "Incorrecta.", "Incorrecta."],
-    }
+        answer_index,
+        explanation=explanation,
+    )
 
 
 def test_the_keyed_option_must_be_the_one_the_sources_support_best() -> None:

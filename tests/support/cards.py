@@ -1,4 +1,4 @@
-"""Card payloads built in tests: a BattleCard from its summary, key points and sources."""
+"""Card payloads built in tests: a BattleCard and an MCQ from their parts."""
 
 from __future__ import annotations
 
@@ -20,4 +20,30 @@ def battlecard_payload(
         "key_points": [{"text": text, "source": source} for text, source in points],
         "red_flags": [],
         **extra,
+    }
+
+
+def mcq_payload(
+    topic: str,
+    sources: list[str],
+    vignette: str,
+    question: str,
+    options: list[str],
+    answer_index: int,
+    **rest: Any,
+) -> dict[str, Any]:
+    """A level-1 MCQ whose first option is the right one by its rationales; `rest`: explanation, …"""
+    return {
+        "schema_version": 1,
+        "kind": "drill_mcq",
+        "topic": topic,
+        "level": 1,
+        "angle": None,
+        "sources": sources,
+        "vignette": vignette,
+        "question": question,
+        "options": options,
+        "answer_index": answer_index,
+        "option_rationales": ["Correcta.", *["Incorrecta."] * (len(options) - 1)],
+        **rest,
     }
