@@ -12,6 +12,7 @@ import http.client
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -95,27 +96,25 @@ def test_a_live_scheduler_is_never_reported_down_after_its_500s(broken_scheduler
     assert outcomes.count("ok") == 300, {o: outcomes.count(o) for o in set(outcomes)}
 
 
-def test_a_body_that_is_not_utf8_is_the_documented_422(broken_scheduler: BrokenScheduler) -> None:
+def invalid_input_error(broken_scheduler: BrokenScheduler, body: bytes) -> dict[str, Any]:
+    """POSTs `body` as JSON; asserts the documented 422 `invalid_input` and returns its error."""
     response = httpx.post(
-        f"{broken_scheduler.url}/v1/learners",
-        content=b'{"name": "\xff\xfe"}',
-        headers={"Content-Type": "application/json"},
+        f"{broken_scheduler.url}/v1/learners", content=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422
-    error = response.json()["error"]
+    error: dict[str, Any] = response.json()["error"]
     assert error["type"] == "invalid_input"
+    return error
+
+
+def test_a_body_that_is_not_utf8_is_the_documented_422(broken_scheduler: BrokenScheduler) -> None:
+    error = invalid_input_error(broken_scheduler, b'{"name": "\xff\xfe"}')
     assert "UTF-8" in error["message"]
     assert error["detail"][0]["loc"] == ["body"]
 
 
 def test_malformed_json_is_the_documented_422(broken_scheduler: BrokenScheduler) -> None:
-    response = httpx.post(
-        f"{broken_scheduler.url}/v1/learners",
-        content=b'{"name": ',
-        headers={"Content-Type": "application/json"},
-    )
-    assert response.status_code == 422
-    assert response.json()["error"]["type"] == "invalid_input"
+    invalid_input_error(broken_scheduler, b'{"name": ')
 
 
 @pytest.mark.parametrize("method", ["OPTIONS", "PUT"])
