@@ -175,15 +175,8 @@ def _load_case(item: Any, index: int, context_id: str, topic: str, where: str) -
             raise ValueError(f"{at}: fault_type must be one of {', '.join(FAULT_TYPES)}, got {fault_type!r}")
         derived_from = _text(item, "derived_from", at)
         fault = _text(item, "fault", at)
-    return CorpusCase(
-        id=case_id,
-        label=label,
-        kind=kind,
-        fault_type=fault_type,
-        derived_from=derived_from,
-        fault=fault,
-        card=card,
-    )
+    # The fields in their declared order: the names say which is which.
+    return CorpusCase(case_id, label, kind, fault_type, derived_from, fault, card)
 
 
 def _expect_keys(data: Mapping[str, Any], expected: set[str], where: str) -> None:
