@@ -10,12 +10,7 @@ def battlecard_payload(
 ) -> dict[str, Any]:
     """A level-1 BattleCard; `points` are (text, index of its source) pairs."""
     return {
-        "schema_version": 1,
-        "kind": "battlecard",
-        "topic": topic,
-        "level": 1,
-        "angle": None,
-        "sources": sources,
+        **_level_one("battlecard", topic, sources),
         "summary": summary,
         "key_points": [{"text": text, "source": source} for text, source in points],
         "red_flags": [],
@@ -34,12 +29,7 @@ def mcq_payload(
 ) -> dict[str, Any]:
     """A level-1 MCQ whose first option is the right one by its rationales; `rest`: explanation, …"""
     return {
-        "schema_version": 1,
-        "kind": "drill_mcq",
-        "topic": topic,
-        "level": 1,
-        "angle": None,
-        "sources": sources,
+        **_level_one("drill_mcq", topic, sources),
         "vignette": vignette,
         "question": question,
         "options": options,
@@ -47,3 +37,7 @@ def mcq_payload(
         "option_rationales": ["Correcta.", *["Incorrecta."] * (len(options) - 1)],
         **rest,
     }
+
+
+def _level_one(kind: str, topic: str, sources: list[str]) -> dict[str, Any]:
+    return {"schema_version": 1, "kind": kind, "topic": topic, "level": 1, "angle": None, "sources": sources}
