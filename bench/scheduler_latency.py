@@ -31,6 +31,7 @@ from sqlalchemy import Engine, insert, select, text
 from aimed_scheduler import calendar
 from aimed_scheduler.db import make_engine, migrate
 from aimed_scheduler.models import Angle, Learner, Review, SrsStateRow, Topic
+from aimed_scheduler.repository import state_columns
 from aimed_scheduler.srs import ItemKind, SrsSettings, SrsState
 from aimed_scheduler.srs.scheduler import level_for
 
@@ -120,21 +121,7 @@ def populate(
                     "topic_id": tid,
                     "angle_id": None,
                     "version": 1,
-                    **{
-                        k: getattr(state, k)
-                        for k in (
-                            "ease_factor",
-                            "interval_minutes",
-                            "repetitions",
-                            "lapses",
-                            "due_at",
-                            "level",
-                            "mastery_streak",
-                            "mastered_at",
-                            "first_reviewed_at",
-                            "last_reviewed_at",
-                        )
-                    },
+                    **state_columns(state),
                 }
             )
         conn.execute(insert(SrsStateRow), states)
