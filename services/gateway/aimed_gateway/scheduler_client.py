@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from aimed_contracts.scheduler_api import (
     AnglesPublic,
     CardCreate,
@@ -37,8 +39,14 @@ Headers = dict[str, str]
 class SchedulerClient(ServiceClient):
     """The scheduler, one learner's resources per call (`learner_id` as the token resolved it)."""
 
-    def __init__(self, base_url: str, timeout_s: float, internal_token: str | None = None) -> None:
-        super().__init__("scheduler", base_url, timeout_s, internal_token)
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float,
+        internal_token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__("scheduler", base_url, timeout_s, internal_token, transport)
 
     @staticmethod
     def _learner(learner_id: str | int, suffix: str = "") -> str:

@@ -62,7 +62,15 @@ def _raise_for(service: str, response: httpx.Response) -> None:
 class ServiceClient:
     """A named internal service reached over one shared httpx.AsyncClient."""
 
-    def __init__(self, name: str, base_url: str, timeout_s: float, internal_token: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        timeout_s: float,
+        internal_token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """`transport`: tests pass an in-process app (httpx.ASGITransport); otherwise the network."""
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.client = httpx.AsyncClient(
@@ -70,6 +78,7 @@ class ServiceClient:
             timeout=timeout_s,
             headers={INTERNAL_TOKEN_HEADER: internal_token} if internal_token else None,
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
+            transport=transport,
         )
 
     async def request(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -26,13 +27,20 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Bind address of `aimed-scheduler serve`.")
     port: int = Field(default=8002, description="Port of `aimed-scheduler serve`.")
-    log_level: str = Field(default="INFO", description="Python logging level.")
+    log_level: str = Field(default="INFO", description="Python logging level of the `aimed.*` loggers.")
     internal_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_SCHEDULER_INTERNAL_TOKEN"),
         description="Shared secret the gateway sends as `X-Internal-Token`; set, every route but "
         "/health answers 401 without it. Empty: every caller is trusted (services on 127.0.0.1).",
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _logging_level(cls, value: str) -> str:
+        if not isinstance(logging.getLevelName(value.upper()), int):
+            raise ValueError(f"log_level '{value}' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
 
     @field_validator("database_url")
     @classmethod

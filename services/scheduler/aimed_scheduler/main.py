@@ -13,6 +13,7 @@ from aimed_scheduler.db import make_engine, migrate
 from aimed_scheduler.routes import angles, backup, cards, guidelines, learners, stats, study, temario, topics
 from aimed_servicekit.errors import install_error_handlers
 from aimed_servicekit.internal_token import require_internal_token
+from aimed_servicekit.logs import configure_logging
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
         engine = make_engine(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         await run_in_threadpool(migrate, engine)
         app.state.engine = engine
