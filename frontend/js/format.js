@@ -23,18 +23,6 @@ export const STATUS_LABELS = {
   suspended: 'Suspendido',
 };
 
-/** 10 → "10 min", 1440 → "1 d", 8640 → "6 d", 60*24*45 → "1,5 meses". */
-export function formatInterval(minutes) {
-  if (minutes === null || minutes === undefined || Number.isNaN(Number(minutes))) return '';
-  const m = Number(minutes);
-  if (m < 60) return `${Math.max(1, Math.round(m))} min`;
-  if (m < 60 * 24) return `${Math.round(m / 60)} h`;
-  const days = m / (60 * 24);
-  if (days < 31) return `${Math.round(days)} d`;
-  if (days < 365) return `${(days / 30).toLocaleString('es-ES', { maximumFractionDigits: 1 })} meses`;
-  return `${(days / 365).toLocaleString('es-ES', { maximumFractionDigits: 1 })} años`;
-}
-
 const dateFormatter = new Intl.DateTimeFormat('es-ES', { day: 'numeric', month: 'short', year: 'numeric' });
 const dateTimeFormatter = new Intl.DateTimeFormat('es-ES', {
   day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',

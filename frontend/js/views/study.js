@@ -2,7 +2,7 @@
 // drill (MCQ at level 1, open answer at level 2), the reveal and the four grades.
 import { ApiError, api, newIdempotencyKey, now, paths } from '../api.js';
 import { announce, clear, focusElement, h, isTyping, toast } from '../dom.js';
-import { GRADES, KIND_LABELS, OPTION_LETTERS, formatInterval, isoDateIn, pluralize } from '../format.js';
+import { GRADES, KIND_LABELS, OPTION_LETTERS, isoDateIn, pluralize } from '../format.js';
 import { groundingWarning } from '../grounding.js';
 import { renderInline, renderMarkdown } from '../markdown.js';
 import { learnerTimezone } from '../session.js';
@@ -369,10 +369,8 @@ class StudyView {
 
   showGrades(suggested) {
     this.phase = 'revealed';
-    const previews = new Map((this.next.grade_previews || []).map((p) => [p.grade, p]));
     const buttons = GRADES.map(({ grade, key, label }) => {
-      const preview = previews.get(grade);
-      const interval = preview ? preview.label || formatInterval(preview.interval_minutes) : '';
+      const interval = this.intervalLabel(grade);
       return h('button', {
         type: 'button', class: ['button', 'grade', `grade-${grade}`, suggested === grade ? 'grade-suggested' : ''],
         'data-grade': grade, 'aria-keyshortcuts': key,
@@ -424,9 +422,16 @@ class StudyView {
     this.load({ afterAction: true });
   }
 
+  /** The gateway's label for a grade's next interval ("10 min", "6 d", "1,5 meses"), shown as is. */
+  intervalLabel(grade) {
+    return (this.next.grade_previews || []).find((p) => p.grade === grade)?.label || '';
+  }
+
   showOutcome(result) {
     const label = GRADES.find((g) => g.grade === result.grade)?.label || result.grade;
-    const parts = [`${label}: próxima revisión en ${formatInterval(result.state.interval_minutes)}.`];
+    // The button's own label: the learner reads the same interval before and after grading.
+    const interval = this.intervalLabel(result.grade);
+    const parts = [interval ? `${label}: próxima revisión en ${interval}.` : `${label}: calificación guardada.`];
     if (result.angle_created) {
       const angle = result.angle_created;
       parts.push(`Nuevo ${angle.label || 'sub-nodo'}: ${angle.perspective}.`);
