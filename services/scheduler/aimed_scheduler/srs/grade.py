@@ -21,13 +21,5 @@ class Grade(StrEnum):
         """SM-2 counts q >= 3 as a correct recall, so Hard is a (weak) success."""
         return self is not Grade.FAIL
 
-    @classmethod
-    def parse(cls, value: str) -> Grade:
-        try:
-            return cls(value)
-        except ValueError:
-            allowed = ", ".join(g.value for g in cls)
-            raise ValueError(f"grade '{value}' is not one of: {allowed}") from None
-
 
 _QUALITY = {Grade.FAIL: 1, Grade.HARD: 3, Grade.GOOD: 4, Grade.EASY: 5}
