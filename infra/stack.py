@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from aimed_llama.processes import ProcessExited, free_port, port_in_use, wait_healthy
+from aimed_llama.processes import ProcessExited, free_port, pid_alive, port_in_use, read_pid, wait_healthy
 from aimed_llama.server import LlamaServer
 from aimed_llama.toolchain import demo_model
 from infra.nginx.render import nginx_command, write_local_config
@@ -271,8 +271,8 @@ class Stack:
         """Recorded processes that are still alive, by name."""
         alive = {}
         for name in PROCESS_ORDER:
-            pid = _read_pid(self.pid_file(name))
-            if pid is not None and _alive(pid):
+            pid = read_pid(self.pid_file(name))
+            if pid is not None and pid_alive(pid):
                 alive[name] = pid
         return alive
 
@@ -333,9 +333,9 @@ class Stack:
     def stop_process(self, name: str, timeout_s: float = 10.0) -> bool:
         """Stops one recorded process (e.g. the generator, to test its absence); True if it was running."""
         pid_file = self.pid_file(name)
-        pid = _read_pid(pid_file)
+        pid = read_pid(pid_file)
         process = self.processes.pop(name, None)
-        was_running = pid is not None and _alive(pid)
+        was_running = pid is not None and pid_alive(pid)
         if pid is not None and was_running:
             os.kill(pid, signal.SIGTERM)
             if not _wait_gone(pid, process, timeout_s):
@@ -382,23 +382,6 @@ class Stack:
         self.stop()
 
 
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _wait_gone(pid: int, process: subprocess.Popen[bytes] | None, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -407,7 +390,7 @@ def _wait_gone(pid: int, process: subprocess.Popen[bytes] | None, timeout_s: flo
                 return True
         else:
             # Not our child (stopped from another `make stop`): poll the pid.
-            if not _alive(pid):
+            if not pid_alive(pid):
                 return True
         time.sleep(0.1)
     return False

@@ -54,14 +54,19 @@ class LlamaServer:
             *self.extra_args,
         ]  # fmt: skip
 
-    def start(self, timeout_s: float = 120.0) -> LlamaServer:
-        """Starts the process and returns once /health answers 200 (loading a model takes a while)."""
+    def start(self, timeout_s: float = 120.0, *, detach: bool = False) -> LlamaServer:
+        """Starts the process and returns once /health answers 200 (loading a model takes a while).
+
+        `detach`: in its own session, so it outlives a terminal's Ctrl-C (`make llama-start`).
+        """
         if not self.model.is_file():
             raise FileNotFoundError(f"model file {self.model} does not exist")
         command = self.command()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=detach
+            )
         try:
             wait_healthy(self.process, self.health_url, timeout_s)
         except ProcessExited as exc:
