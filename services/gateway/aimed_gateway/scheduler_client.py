@@ -9,9 +9,11 @@ backups, imports) come back as the scheduler's JSON object: the public schemas
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
+from fastapi.concurrency import run_in_threadpool
 
 from aimed_contracts.scheduler_api import (
     AnglesPublic,
@@ -217,10 +219,26 @@ class SchedulerClient(ServiceClient):
 
     # --- backups -----------------------------------------------------------------------
 
+    # A backup runs to ~100 MB of JSON: it is parsed and written in a worker thread, never on
+    # the event loop.
+
     async def export_backup(self, learner_id: str) -> JsonObject:
-        backup: JsonObject = await self.get_json(self._learner(learner_id, "/backup"))
+        response = await self.request("GET", self._learner(learner_id, "/backup"))
+        backup: JsonObject = await run_in_threadpool(response.json)
         return backup
 
     async def restore_backup(self, learner_id: str, data: Any) -> JsonObject:
-        result: JsonObject | None = await self.post_json(self._learner(learner_id, "/backup"), data)
+        body = await run_in_threadpool(_json_bytes, data)
+        response = await self.request(
+            "POST",
+            self._learner(learner_id, "/backup"),
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        result: JsonObject | None = None if not response.content else response.json()
         return result or {}
+
+
+def _json_bytes(data: Any) -> bytes:
+    """What httpx's `json=` sends."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")

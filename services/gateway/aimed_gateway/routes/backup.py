@@ -113,7 +113,7 @@ async def export_backup(learner_id: LearnerDep, scheduler: SchedulerDep) -> Resp
     }
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Response(
-        json.dumps(document, ensure_ascii=False),
+        await run_in_threadpool(json.dumps, document, ensure_ascii=False),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="aimed-backup-{stamp}.json"'},
     )
@@ -166,7 +166,7 @@ async def import_backup(
             f"The backup is {len(raw)} bytes; the limit is {settings.max_upload_bytes * 10}."
         )
     try:
-        document = json.loads(raw)
+        document = await run_in_threadpool(json.loads, raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(
             f"The backup is not valid JSON: {exc}. Upload the file from /export/backup."

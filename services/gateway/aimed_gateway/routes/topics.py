@@ -199,8 +199,9 @@ async def add_context(
             f"Content-Type '{media_type or 'none'}' is not supported: "
             "send application/json, text/plain or text/markdown."
         )
-    return (
-        await scheduler.add_context(
-            learner_id, topic_id, context.source_label.strip() or DEFAULT_SOURCE_LABEL, context.text
-        )
-    ).model_dump(mode="json")
+    # `format` is not stored: the text is kept verbatim (sources are quoted from it) whatever it
+    # is written in, and the scheduler's context has no such field (docs/api-guide.md).
+    stored = await scheduler.add_context(
+        learner_id, topic_id, context.source_label.strip() or DEFAULT_SOURCE_LABEL, context.text
+    )
+    return stored.model_dump(mode="json")
