@@ -30,25 +30,7 @@ from aimed_scheduler.models import (
     Topic,
     TopicCreate,
 )
-from aimed_scheduler.srs import FsrsPhase, ItemKind, SrsSettings, SrsState
-
-STATE_FIELDS = (
-    "ease_factor",
-    "interval_minutes",
-    "repetitions",
-    "lapses",
-    "due_at",
-    "level",
-    "mastery_streak",
-    "mastered_at",
-    "first_reviewed_at",
-    "last_reviewed_at",
-    "stability",
-    "difficulty",
-    "fsrs_phase",
-    "fsrs_step",
-)
-
+from aimed_scheduler.srs import STATE_FIELDS, FsrsPhase, ItemKind, SrsSettings, SrsState
 
 # ---------------------------------------------------------------- learners and settings
 

@@ -9,10 +9,11 @@ from aimed_scheduler.srs.grade import Grade
 from aimed_scheduler.srs.outcome import ReviewOutcome
 from aimed_scheduler.srs.scheduler import next_states, review, switch_algorithm
 from aimed_scheduler.srs.settings import DEFAULT_PERSPECTIVES, SrsSettings
-from aimed_scheduler.srs.state import FsrsPhase, ItemKind, SrsState
+from aimed_scheduler.srs.state import STATE_FIELDS, FsrsPhase, ItemKind, SrsState
 
 __all__ = [
     "DEFAULT_PERSPECTIVES",
+    "STATE_FIELDS",
     "AngleSpec",
     "FsrsPhase",
     "Grade",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 MINUTES_PER_DAY = 1440
 
@@ -109,50 +109,47 @@ class SrsState:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as stored in the review log (previous/new state)."""
-
-        def iso(value: datetime | None) -> str | None:
-            return None if value is None else value.isoformat()
-
-        return {
-            "item_kind": self.item_kind.value,
-            "ease_factor": self.ease_factor,
-            "interval_minutes": self.interval_minutes,
-            "repetitions": self.repetitions,
-            "lapses": self.lapses,
-            "due_at": iso(self.due_at),
-            "level": self.level,
-            "mastery_streak": self.mastery_streak,
-            "mastered_at": iso(self.mastered_at),
-            "first_reviewed_at": iso(self.first_reviewed_at),
-            "last_reviewed_at": iso(self.last_reviewed_at),
-            "stability": self.stability,
-            "difficulty": self.difficulty,
-            "fsrs_phase": None if self.fsrs_phase is None else self.fsrs_phase.value,
-            "fsrs_step": self.fsrs_step,
-        }
+        values = {name: _to_json(getattr(self, name)) for name in STATE_FIELDS}
+        return {"item_kind": self.item_kind.value, **values}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SrsState:
-        """Reads `to_dict`'s form; the FSRS keys are optional (snapshots from before FSRS lack them)."""
+        """Reads `to_dict`'s form. A field that may be None may be absent (snapshots from before
+        FSRS lack its keys); the others must be there."""
+        values: dict[str, Any] = {}
+        for name in STATE_FIELDS:
+            kind, optional = _FIELD_TYPES[name]
+            raw = data.get(name) if optional else data[name]
+            values[name] = None if raw is None else _from_json(name, kind, raw)
+        return cls(item_kind=ItemKind(data["item_kind"]), **values)
 
-        def when(key: str) -> datetime | None:
-            raw = data.get(key)
-            return None if raw is None else require_utc(datetime.fromisoformat(raw), key)
 
-        return cls(
-            item_kind=ItemKind(data["item_kind"]),
-            ease_factor=float(data["ease_factor"]),
-            interval_minutes=int(data["interval_minutes"]),
-            repetitions=int(data["repetitions"]),
-            lapses=int(data["lapses"]),
-            due_at=when("due_at"),
-            level=int(data["level"]),
-            mastery_streak=int(data["mastery_streak"]),
-            mastered_at=when("mastered_at"),
-            first_reviewed_at=when("first_reviewed_at"),
-            last_reviewed_at=when("last_reviewed_at"),
-            stability=None if data.get("stability") is None else float(data["stability"]),
-            difficulty=None if data.get("difficulty") is None else float(data["difficulty"]),
-            fsrs_phase=None if data.get("fsrs_phase") is None else FsrsPhase(data["fsrs_phase"]),
-            fsrs_step=None if data.get("fsrs_step") is None else int(data["fsrs_step"]),
-        )
+# Every field of the state but its kind, in order: the rows, the review log and the API follow it.
+STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(SrsState) if f.name != "item_kind")
+
+
+def _field_type(hint: Any) -> tuple[type, bool]:
+    """`float` → (float, False); `datetime | None` → (datetime, True)."""
+    args = [a for a in get_args(hint) if a is not type(None)]
+    if args:
+        return args[0], True
+    return hint, False
+
+
+_FIELD_TYPES = {
+    name: _field_type(hint) for name, hint in get_type_hints(SrsState).items() if name in STATE_FIELDS
+}
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def _from_json(name: str, kind: type, raw: Any) -> Any:
+    if kind is datetime:
+        return require_utc(datetime.fromisoformat(raw), name)
+    return kind(raw)
