@@ -161,3 +161,13 @@ def test_the_failed_question_survives_a_gateway_restart(
         await restarted.scheduler.aclose()
 
     asyncio.run(scenario())
+
+
+def test_failed_questions_are_bounded(scheduler_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("aimed_gateway.prefetch.MAX_FAILED_QUESTIONS", 3)
+    prefetcher = _prefetcher(scheduler_url, ScriptedGenerator())
+    for angle_id in range(1, 6):
+        prefetcher.remember_failed_question("7", angle_id, f"¿Pregunta {angle_id}?")
+    # The most recent are kept; an older one is read back from the scheduler when needed.
+    assert prefetcher.failed_questions == {("7", str(i)): f"¿Pregunta {i}?" for i in (3, 4, 5)}
+    asyncio.run(prefetcher.scheduler.aclose())
