@@ -36,7 +36,10 @@ def next_items(
 
 @router.post("/reviews", response_model=ReviewOutcomePublic)
 def record_review(learner_id: RowId, body: ReviewCreate, session: WriteSessionDep, now: NowDep) -> Response:
-    """Idempotent by `idempotency_key`; 409 `stale_version` if the state moved past `expected_version`."""
+    """Idempotent by `idempotency_key`; 409 `stale_version` if the state moved past `expected_version`.
+
+    By card (`card_id` alone): the card's item is graded, a BattleCard is refused and an MCQ
+    choice is judged here (`correct`, `correct_option`). By item: `item_type` and `item_id`."""
     learner = repository.get_learner(session, learner_id)
     return model_response(reviews.record_review(session, learner, body, now))
 
