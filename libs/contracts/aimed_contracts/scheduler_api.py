@@ -1,4 +1,4 @@
-"""The scheduler's internal API for the study loop: the shapes both ends of the wire use.
+"""The scheduler's internal API (study loop, cards, imports, stats): the shapes both ends of the wire use.
 
 The scheduler's routes declare these models and the gateway's typed client
 (aimed_gateway.scheduler_client) parses its answers into them, so a field is renamed in
@@ -291,3 +291,74 @@ class ReviewRecord(_Wire):
     new_version: int
     reviewed_at: AwareDatetime
     undone_at: AwareDatetime | None
+
+
+# --- imports and stats ------------------------------------------------------------------
+
+
+class ImportRowError(_Wire):
+    row: int
+    field: str
+    message: str
+
+
+class ImportResult(_Wire):
+    created: int
+    data: list[TopicPublic]
+
+
+class DayCount(_Wire):
+    date: date
+    count: int
+
+
+class ModuloStats(_Wire):
+    modulo: str
+    total: int
+    level1: int
+    level2: int
+    mastered: int
+
+
+class StatsPublic(_Wire):
+    due_today: int
+    new_available_today: int
+    forecast: list[DayCount]
+    by_modulo: list[ModuloStats]
+    heatmap: list[DayCount]
+    success_rate: float | None
+    reviews_total: int
+    angles_in_progress: int
+
+
+class TemarioSkippedRow(_Wire):
+    """A row of the temario that is not imported: where it is, which column, and why."""
+
+    table: str
+    row: int = Field(description="1-based, in the table's own order.")
+    source_id: str | int | float | None = Field(default=None, description="The row's `id` column, if any.")
+    column: str | None = Field(default=None, description="The source column with the unusable value.")
+    reason: str
+
+
+class TemarioTopicPreview(_Wire):
+    """A topic the import stores (or would store, in a dry run), with the state it keeps."""
+
+    title: str
+    modulo: str
+    priority: int
+    date_assigned: date
+    due_at: AwareDatetime | None
+    level: int
+
+
+class TemarioReport(_Wire):
+    dry_run: bool
+    tables: list[str]
+    mapped_columns: dict[str, dict[str, str]] = Field(description="Per table: source column -> field.")
+    unmapped_columns: dict[str, list[str]] = Field(description="Per table: columns that were not imported.")
+    topics_imported: int
+    angles_imported: int
+    rows_skipped: list[TemarioSkippedRow]
+    notes: list[str]
+    topics: list[TemarioTopicPreview] = Field(description="Every topic imported, in the file's order.")

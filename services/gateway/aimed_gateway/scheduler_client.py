@@ -2,8 +2,8 @@
 
 This is the only module that knows the scheduler's paths. The study loop's answers are
 parsed into the wire models of aimed_contracts.scheduler_api, the shapes the scheduler's
-routes declare. Resources the gateway only passes on to the learner (settings, stats,
-backups, imports) come back as the scheduler's JSON object: the public schemas
+routes declare. The learner, its settings, guideline imports and
+backups come back as the scheduler's JSON object, passed on as it is: the public schemas
 (aimed_gateway.schemas) type them on the way out.
 """
 
@@ -22,12 +22,15 @@ from aimed_contracts.scheduler_api import (
     CardsPublic,
     ContextPublic,
     ContextsPublic,
+    ImportResult,
     ItemType,
     ReviewCreate,
     ReviewOutcomePublic,
     ReviewRecord,
+    StatsPublic,
     StudyItem,
     StudyItems,
+    TemarioReport,
     TopicPublic,
     TopicsPublic,
     UndoPublic,
@@ -73,11 +76,9 @@ class SchedulerClient(ServiceClient):
         settings: JsonObject = await self.patch_json(self._learner(learner_id, "/settings"), changes)
         return settings
 
-    async def stats(self, learner_id: str, days: int, clock: Headers) -> JsonObject:
-        stats: JsonObject = await self.get_json(
-            self._learner(learner_id, "/stats"), params={"days": days}, headers=clock
-        )
-        return stats
+    async def stats(self, learner_id: str, days: int, clock: Headers) -> StatsPublic:
+        stats = await self.get_json(self._learner(learner_id, "/stats"), params={"days": days}, headers=clock)
+        return StatsPublic.model_validate(stats)
 
     # --- topics, contexts, angles ----------------------------------------------------
 
@@ -101,7 +102,7 @@ class SchedulerClient(ServiceClient):
     async def create_topic(self, learner_id: str, topic: JsonObject) -> TopicPublic:
         return TopicPublic.model_validate(await self.post_json(self._learner(learner_id, "/topics"), topic))
 
-    async def import_topics(self, learner_id: str, content: bytes, media_type: str) -> JsonObject:
+    async def import_topics(self, learner_id: str, content: bytes, media_type: str) -> ImportResult:
         """A syllabus as sent (JSON list or CSV): the scheduler parses it and names bad rows."""
         response = await self.request(
             "POST",
@@ -109,8 +110,7 @@ class SchedulerClient(ServiceClient):
             content=content,
             headers={"Content-Type": media_type},
         )
-        result: JsonObject = response.json()
-        return result
+        return ImportResult.model_validate_json(response.content)
 
     async def read_topic(self, learner_id: str, topic_id: int, clock: Headers | None = None) -> TopicPublic:
         topic = await self.get_json(self._learner(learner_id, f"/topics/{topic_id}"), headers=clock)
@@ -142,7 +142,7 @@ class SchedulerClient(ServiceClient):
 
     async def import_temario(
         self, learner_id: str, file: Any, *, dry_run: bool, timeout_s: float
-    ) -> JsonObject:
+    ) -> TemarioReport:
         response = await self.request(
             "POST",
             self._learner(learner_id, "/import/temario"),
@@ -150,8 +150,7 @@ class SchedulerClient(ServiceClient):
             files={"file": ("temario.db", file, "application/octet-stream")},
             timeout_s=timeout_s,
         )
-        report: JsonObject = response.json()
-        return report
+        return TemarioReport.model_validate_json(response.content)
 
     async def list_angles(
         self, learner_id: str, *, topic_id: int | None = None, status: str | None = None

@@ -8,10 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from aimed_contracts.scheduler_api import AngleStatus, ItemType, TopicStatus
+from aimed_contracts.scheduler_api import (
+    AngleStatus,
+    DayCount,
+    ItemType,
+    ModuloStats,
+    StatsPublic,
+    TopicStatus,
+)
 from aimed_scheduler import calendar, repository
 from aimed_scheduler.models import Angle, Learner, Review, SrsStateRow, Topic
-from aimed_scheduler.schemas import DayCount, ModuloStats, StatsPublic
 from aimed_scheduler.srs import Grade
 
 

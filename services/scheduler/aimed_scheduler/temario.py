@@ -26,11 +26,17 @@ from sqlmodel import Session, select
 
 from aimed_contracts.errors import InvalidInput, PayloadTooLarge
 from aimed_contracts.limits import TEMARIO_MAX_BYTES
-from aimed_contracts.scheduler_api import AngleStatus, ItemType, TopicStatus
+from aimed_contracts.scheduler_api import (
+    AngleStatus,
+    ItemType,
+    TemarioReport,
+    TemarioSkippedRow,
+    TemarioTopicPreview,
+    TopicStatus,
+)
 from aimed_scheduler import repository
 from aimed_scheduler.columns import ANGLE_ALIASES, PRIORITY_WORDS, TOPIC_ALIASES, map_columns, normalise
 from aimed_scheduler.models import Angle, Learner, SrsStateRow, Topic
-from aimed_scheduler.schemas import TemarioReport, TemarioSkippedRow, TemarioTopicPreview
 from aimed_scheduler.srs import ItemKind, SrsSettings, SrsState, angle_label
 from aimed_scheduler.srs.scheduler import level_for
 from aimed_scheduler.topic_import import MAX_ROWS

@@ -12,10 +12,10 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from aimed_contracts.errors import InvalidInput
+from aimed_contracts.scheduler_api import ImportRowError
 from aimed_scheduler import repository
 from aimed_scheduler.columns import PRIORITY_WORDS, TOPIC_ALIASES, map_columns
 from aimed_scheduler.models import Learner, Topic, TopicCreate
-from aimed_scheduler.schemas import ImportRowError
 
 MAX_ROWS = 20_000
 IMPORT_FIELDS = ("title", "modulo", "priority", "date_assigned", "status")

@@ -66,7 +66,7 @@ async def get_stats(
     clock_headers: ClockHeadersDep,
     days: Annotated[int, Query(ge=1, le=365, description="Days of forecast.")] = 30,
 ) -> Any:
-    stats = await scheduler.stats(learner_id, days, clock_headers)
+    stats = (await scheduler.stats(learner_id, days, clock_headers)).model_dump(mode="json")
     ready = await scheduler.list_cards(learner_id, unreviewed=True, limit=500)
     # A BattleCard is never graded, so only drills count as cards waiting to be studied.
     stats["cards_ready"] = sum(1 for card in ready if card.kind is not CardKind.BATTLECARD)

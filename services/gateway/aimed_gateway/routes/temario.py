@@ -95,6 +95,7 @@ async def import_temario(
             error_type="invalid_temario",
         )
     await upload.seek(0)
-    return await scheduler.import_temario(
+    report = await scheduler.import_temario(
         learner_id, upload.file, dry_run=dry_run, timeout_s=IMPORT_TIMEOUT_S
     )
+    return report.model_dump(mode="json")

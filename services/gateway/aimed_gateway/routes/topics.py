@@ -126,7 +126,7 @@ async def import_topics(
         )
     if not content.strip():
         raise InvalidInput("The syllabus is empty: send at least one topic.")
-    return await scheduler.import_topics(learner_id, content, media_type)
+    return (await scheduler.import_topics(learner_id, content, media_type)).model_dump(mode="json")
 
 
 @router.get("/{topic_id}", response_model=TopicPublic)

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from aimed_contracts.fields import RowId
+from aimed_contracts.scheduler_api import StatsPublic
 from aimed_scheduler import repository, stats
 from aimed_scheduler.deps import NowDep, SessionDep
-from aimed_scheduler.schemas import StatsPublic
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["stats"], responses=ERROR_RESPONSES)

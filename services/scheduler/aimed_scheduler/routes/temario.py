@@ -11,9 +11,9 @@ from fastapi import APIRouter, File, UploadFile
 from aimed_contracts.errors import PayloadTooLarge
 from aimed_contracts.fields import RowId
 from aimed_contracts.limits import TEMARIO_MAX_BYTES
+from aimed_contracts.scheduler_api import TemarioReport
 from aimed_scheduler import repository, temario
 from aimed_scheduler.deps import NowDep, WriteSessionDep
-from aimed_scheduler.schemas import TemarioReport
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["import"], responses=ERROR_RESPONSES)

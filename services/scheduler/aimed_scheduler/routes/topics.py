@@ -14,6 +14,7 @@ from aimed_contracts.fields import RowId, RowOffset
 from aimed_contracts.scheduler_api import (
     ContextPublic,
     ContextsPublic,
+    ImportResult,
     TopicPublic,
     TopicsPublic,
     TopicStatus,
@@ -21,7 +22,6 @@ from aimed_contracts.scheduler_api import (
 from aimed_scheduler import repository, topic_import
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
 from aimed_scheduler.models import Context, ContextCreate, Topic, TopicCreate, TopicUpdate
-from aimed_scheduler.schemas import ImportResult
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["topics"], responses=ERROR_RESPONSES)
