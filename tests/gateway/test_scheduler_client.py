@@ -65,7 +65,11 @@ def run(scheduler_app: FastAPI) -> Callable[[Callable[[SchedulerClient], Awaitab
 
 async def _learner_with_topic(client: SchedulerClient) -> tuple[str, int, dict[str, Any]]:
     gold = gold_topic(0)
-    learner_id = str((await client.create_learner("ana", "Europe/Madrid"))["id"])
+    learner = await client.create_learner("ana", "Europe/Madrid")
+    assert (await client.read_learner(str(learner.id))).settings == await client.read_settings(
+        str(learner.id)
+    )
+    learner_id = str(learner.id)
     topic = await client.create_topic(
         learner_id, {"title": gold["title"], "modulo": gold["modulo"], "date_assigned": "2026-03-01"}
     )

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from aimed_contracts.scheduler_api import SrsStatePublic
+from aimed_contracts.scheduler_api import LearnerSettingsPublic, SrsStatePublic
 from aimed_gateway.schemas import SettingsUpdate as PublicSettingsUpdate
 from aimed_scheduler.backup import SrsStateRecord
-from aimed_scheduler.models import (
-    LearnerSettingsPublic,
-    LearnerSettingsUpdate,
-    SrsSettingsUpdate,
-    SrsStateRow,
-)
+from aimed_scheduler.models import LearnerSettingsUpdate, SrsSettingsUpdate, SrsStateRow
 from aimed_scheduler.srs import STATE_FIELDS, SrsSettings, SrsState
 
 SETTINGS_FIELDS = {f.name for f in fields(SrsSettings)}

@@ -47,8 +47,22 @@ class CardOrigin(StrEnum):
     EXAMPLE = "example"
 
 
+class Algorithm(StrEnum):
+    """Which algorithm computes intervals (`srs.SrsSettings.algorithm`)."""
+
+    SM2 = "sm2"
+    FSRS = "fsrs"
+
+
 GradeName = Literal["fail", "hard", "good", "easy"]
 StudyReason = Literal["due", "new"]
+
+
+class _Wire(BaseModel):
+    """A shape of the scheduler's API. No `from_attributes` here: the scheduler asks for it where
+    it reads a row, and the gateway's open public models must not read these by attribute (they
+    would drop the fields they do not declare)."""
+
 
 # --- the kind <-> level rule --------------------------------------------------------
 
@@ -70,13 +84,40 @@ def card_level(kind: CardKind | str, item_level: int) -> int:
     return DRILL_LEVEL_BY_KIND.get(CardKind(kind), item_level)
 
 
+# --- learners -----------------------------------------------------------------------
+
+
+class LearnerSettingsPublic(_Wire):
+    timezone: str
+    daily_new_limit: int
+    initial_ease: float
+    minimum_ease: float
+    relearn_minutes: int
+    hard_interval_days: int
+    first_interval_days: int
+    second_interval_days: int
+    easy_bonus: float
+    level2_min_ease: float
+    level2_min_interval_days: int
+    mastery_n: int
+    angle_mastery_n: int
+    perspectives: list[str]
+    algorithm: Algorithm
+    desired_retention: float
+    fsrs_level2_min_stability_days: float
+    fsrs_level2_max_difficulty: float
+
+
+class LearnerPublic(_Wire):
+    id: int
+    name: str
+    timezone: str
+    daily_new_limit: int
+    created_at: datetime
+    settings: LearnerSettingsPublic
+
+
 # --- SRS state ----------------------------------------------------------------------
-
-
-class _Wire(BaseModel):
-    """A shape of the scheduler's API. No `from_attributes` here: the scheduler asks for it where
-    it reads a row, and the gateway's open public models must not read these by attribute (they
-    would drop the fields they do not declare)."""
 
 
 class SrsSummary(_Wire):

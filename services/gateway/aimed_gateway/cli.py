@@ -21,7 +21,7 @@ async def _create_learner(name: str, timezone: str | None) -> str:
         learner = await scheduler.create_learner(name, timezone)
     finally:
         await scheduler.aclose()
-    return str(learner["id"])
+    return str(learner.id)
 
 
 async def _check_learner(learner_id: str) -> None:

@@ -1,10 +1,9 @@
 """The typed client of the scheduler's internal API (docs/internal-api.md): one method per operation.
 
-This is the only module that knows the scheduler's paths. The study loop's answers are
-parsed into the wire models of aimed_contracts.scheduler_api, the shapes the scheduler's
-routes declare. The learner, its settings, guideline imports and
-backups come back as the scheduler's JSON object, passed on as it is: the public schemas
-(aimed_gateway.schemas) type them on the way out.
+This is the only module that knows the scheduler's paths. Answers are parsed into the wire
+models of aimed_contracts.scheduler_api, the shapes the scheduler's routes declare. Guideline
+imports and backups come back as the scheduler's JSON object, passed on as it is: the public
+schemas (aimed_gateway.schemas) type them on the way out.
 """
 
 from __future__ import annotations
@@ -24,6 +23,8 @@ from aimed_contracts.scheduler_api import (
     ContextsPublic,
     ImportResult,
     ItemType,
+    LearnerPublic,
+    LearnerSettingsPublic,
     ReviewCreate,
     ReviewOutcomePublic,
     ReviewRecord,
@@ -59,22 +60,22 @@ class SchedulerClient(ServiceClient):
 
     # --- learners --------------------------------------------------------------------
 
-    async def create_learner(self, name: str, timezone: str | None = None) -> JsonObject:
+    async def create_learner(self, name: str, timezone: str | None = None) -> LearnerPublic:
         body = {"name": name, **({"timezone": timezone} if timezone else {})}
-        learner: JsonObject = await self.post_json("/v1/learners", body)
-        return learner
+        return LearnerPublic.model_validate(await self.post_json("/v1/learners", body))
 
-    async def read_learner(self, learner_id: str) -> JsonObject:
-        learner: JsonObject = await self.get_json(self._learner(learner_id))
-        return learner
+    async def read_learner(self, learner_id: str) -> LearnerPublic:
+        return LearnerPublic.model_validate(await self.get_json(self._learner(learner_id)))
 
-    async def read_settings(self, learner_id: str) -> JsonObject:
-        settings: JsonObject = await self.get_json(self._learner(learner_id, "/settings"))
-        return settings
+    async def read_settings(self, learner_id: str) -> LearnerSettingsPublic:
+        return LearnerSettingsPublic.model_validate(
+            await self.get_json(self._learner(learner_id, "/settings"))
+        )
 
-    async def update_settings(self, learner_id: str, changes: JsonObject) -> JsonObject:
-        settings: JsonObject = await self.patch_json(self._learner(learner_id, "/settings"), changes)
-        return settings
+    async def update_settings(self, learner_id: str, changes: JsonObject) -> LearnerSettingsPublic:
+        """`changes`: any subset of the settings; the scheduler validates the merged result."""
+        settings = await self.patch_json(self._learner(learner_id, "/settings"), changes)
+        return LearnerSettingsPublic.model_validate(settings)
 
     async def stats(self, learner_id: str, days: int, clock: Headers) -> StatsPublic:
         stats = await self.get_json(self._learner(learner_id, "/stats"), params={"days": days}, headers=clock)

@@ -10,14 +10,13 @@ learner's ids behave exactly like unknown ones.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from aimed_contracts.fields import CalendarDate, ModuloName, TopicTitle
-from aimed_contracts.scheduler_api import AngleStatus, CardOrigin, TopicStatus
+from aimed_contracts.scheduler_api import Algorithm, AngleStatus, CardOrigin, TopicStatus
 from aimed_scheduler.db import UtcDateTime
 
 
@@ -31,13 +30,6 @@ def _json_column(*, nullable: bool = False) -> Any:
 
 def _owner() -> Any:
     return Field(sa_column=Column(Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False))
-
-
-class Algorithm(StrEnum):
-    """Which algorithm computes intervals (`srs.SrsSettings.algorithm`)."""
-
-    SM2 = "sm2"
-    FSRS = "fsrs"
 
 
 # ---------------------------------------------------------------- learners
@@ -69,27 +61,6 @@ class LearnerSettingsUpdate(SrsSettingsUpdate):
     daily_new_limit: int | None = Field(default=None, ge=0, le=1000)
 
 
-class LearnerSettingsPublic(SQLModel):
-    timezone: str
-    daily_new_limit: int
-    initial_ease: float
-    minimum_ease: float
-    relearn_minutes: int
-    hard_interval_days: int
-    first_interval_days: int
-    second_interval_days: int
-    easy_bonus: float
-    level2_min_ease: float
-    level2_min_interval_days: int
-    mastery_n: int
-    angle_mastery_n: int
-    perspectives: list[str]
-    algorithm: Algorithm
-    desired_retention: float
-    fsrs_level2_min_stability_days: float
-    fsrs_level2_max_difficulty: float
-
-
 class LearnerBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     timezone: str = Field(default="Europe/Madrid", max_length=64)
@@ -98,12 +69,6 @@ class LearnerBase(SQLModel):
 
 class LearnerCreate(LearnerBase):
     settings: SrsSettingsUpdate | None = None
-
-
-class LearnerPublic(LearnerBase):
-    id: int
-    created_at: datetime
-    settings: LearnerSettingsPublic
 
 
 class Learner(SQLModel, table=True):

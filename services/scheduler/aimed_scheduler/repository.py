@@ -15,21 +15,14 @@ from aimed_contracts.scheduler_api import (
     AnglePublic,
     AngleStatus,
     ItemType,
+    LearnerPublic,
+    LearnerSettingsPublic,
     SrsStatePublic,
     SrsSummary,
     TopicPublic,
     TopicStatus,
 )
-from aimed_scheduler.models import (
-    Angle,
-    Learner,
-    LearnerPublic,
-    LearnerSettingsPublic,
-    SrsSettingsUpdate,
-    SrsStateRow,
-    Topic,
-    TopicCreate,
-)
+from aimed_scheduler.models import Angle, Learner, SrsSettingsUpdate, SrsStateRow, Topic, TopicCreate
 from aimed_scheduler.srs import STATE_FIELDS, FsrsPhase, ItemKind, SrsSettings, SrsState
 
 # ---------------------------------------------------------------- learners and settings

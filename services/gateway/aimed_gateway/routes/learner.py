@@ -33,19 +33,20 @@ router = APIRouter(tags=["learner"], responses=ERROR_RESPONSES)
 
 @router.get("/me", response_model=LearnerPublic)
 async def get_me(learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
-    return await scheduler.read_learner(learner_id)
+    return (await scheduler.read_learner(learner_id)).model_dump(mode="json")
 
 
 @router.get("/settings", response_model=SettingsPublic)
 async def get_learner_settings(learner_id: LearnerDep, scheduler: SchedulerDep) -> Any:
-    return await scheduler.read_settings(learner_id)
+    return (await scheduler.read_settings(learner_id)).model_dump(mode="json")
 
 
 @router.patch("/settings", response_model=SettingsPublic)
 async def update_learner_settings(
     update: SettingsUpdate, learner_id: LearnerDep, scheduler: SchedulerDep
 ) -> Any:
-    return await scheduler.update_settings(learner_id, update.model_dump(mode="json", exclude_unset=True))
+    changed = await scheduler.update_settings(learner_id, update.model_dump(mode="json", exclude_unset=True))
+    return changed.model_dump(mode="json")
 
 
 @router.get("/angles", response_model=AnglesPublic)
