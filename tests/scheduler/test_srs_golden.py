@@ -43,6 +43,19 @@ def test_easy_mix_exact_ease_and_intervals() -> None:
     assert [s.level for s in states] == [1, 2, 2, 2]
 
 
+def test_intervals_stop_at_100_years_so_a_run_of_easy_answers_keeps_a_valid_date() -> None:
+    # Unbounded, 25 Easy answers at EF 4.0 and a 2.0 bonus overflowed datetime (year 9999)
+    # and the interval column; SM-2 stops at FSRS's and Anki's maximum, 36,500 days.
+    settings = SrsSettings(easy_bonus=2.0)
+    start = SrsState.new_topic(4.0)
+    states = run([Grade.EASY] * 25, start, settings)
+    assert max(s.interval_days for s in states) == 36_500
+    assert states[-1].interval_days == 36_500
+    assert all(s.interval_minutes < 2**31 for s in states)
+    good = review(states[-1], Grade.GOOD, states[-1].due_at, settings)[0]
+    assert good.interval_days == 36_500
+
+
 def test_fail_relearns_in_minutes_resets_repetitions_and_counts_a_lapse() -> None:
     states = run([Grade.GOOD, Grade.GOOD, Grade.FAIL, Grade.GOOD, Grade.GOOD, Grade.GOOD])
     fail = states[2]

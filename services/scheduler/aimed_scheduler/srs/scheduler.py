@@ -59,15 +59,21 @@ def _good_interval_days(state: SrsState, ease: float, settings: SrsSettings) -> 
     return max(days, current_days)
 
 
+# The longest interval SM-2 gives: 100 years, FSRS's `maximum_interval` default and Anki's.
+# Unbounded, a run of Easy answers multiplies the interval past what a date (year 9999) or
+# the interval column (2^31 - 1 minutes) can hold.
+MAX_INTERVAL_DAYS = 36_500
+
+
 def _interval_minutes(state: SrsState, grade: Grade, ease: float, settings: SrsSettings) -> int:
     if grade is Grade.FAIL:
         return settings.relearn_minutes
     if grade is Grade.HARD:
         return settings.hard_interval_days * MINUTES_PER_DAY
-    good_days = _good_interval_days(state, ease, settings)
+    good_days = min(_good_interval_days(state, ease, settings), MAX_INTERVAL_DAYS)
     if grade is Grade.GOOD:
         return good_days * MINUTES_PER_DAY
-    return round_half_up(good_days * settings.easy_bonus) * MINUTES_PER_DAY
+    return min(round_half_up(good_days * settings.easy_bonus), MAX_INTERVAL_DAYS) * MINUTES_PER_DAY
 
 
 def level_for(ease_factor: float, interval_minutes: int, settings: SrsSettings) -> int:
