@@ -137,6 +137,26 @@ def test_flagged_cards_are_left_out_unless_asked_then_marked(
     assert checked["id"] != flagged["id"]
 
 
+def test_a_flagged_card_explains_itself_in_spanish_when_the_gate_did(
+    gateway: TestClient, learner: Learner, tmp_path: Path
+) -> None:
+    topic = learner.add_topic()
+    spanish = {
+        "valid": False,
+        "issues": [
+            {
+                **GATE_REFUSAL["issues"][0],
+                "message_es": "La cifra «500 mg» no aparece en la guía.",
+            }
+        ],
+    }
+    learner.store_card(topic, "drill_mcq", grounding_report=spanish)
+    exported = gateway.get("/api/v1/export/anki", params={"include_flagged": "true"}, headers=learner.headers)
+    (note,) = _import_into_anki(exported.content, tmp_path / "es")
+    assert "La cifra «500 mg» no aparece en la guía." in note.back
+    assert "is not in the context" not in note.back
+
+
 def test_deck_and_tag_names_are_escaped(gateway: TestClient, learner: Learner, tmp_path: Path) -> None:
     hostile = {
         'Cardio "x" <b>y</b>': ("AI-Med::Cardio 'x' ‹b›y‹/b›", "Cardio_x_b_y_b"),

@@ -96,8 +96,10 @@ def is_flagged(card: Mapping[str, Any]) -> bool:
 def gate_warning(report: Mapping[str, Any]) -> str:
     """The back-of-card warning for a flagged card: what the gate found, as escaped HTML."""
     issues = report.get("issues") if isinstance(report.get("issues"), list) else []
+    # `message_es` is the gate's explanation for the learner; reports stored before it existed
+    # only have the developers' English `message`, still better than no explanation.
     lines = (
-        f"{issue.get('field') or ''}: {issue.get('message') or ''}"
+        f"{issue.get('field') or ''}: {issue.get('message_es') or issue.get('message') or ''}"
         if isinstance(issue, Mapping)
         else str(issue)
         for issue in issues
