@@ -146,3 +146,13 @@ def test_stats_shape(gateway: TestClient, learner: Learner) -> None:
     assert body["by_modulo"][0]["total"] == 1
     assert body["reviews_total"] == 0
     assert body["cards_ready"] == 0
+
+
+def test_stats_count_every_ready_drill_not_one_page(gateway: TestClient, learner: Learner) -> None:
+    # The gateway used to count one page of 500 unreviewed cards; the scheduler counts them all.
+    topic = learner.add_topic()
+    learner.store_card(topic, "battlecard")
+    for _ in range(501):
+        learner.store_card(topic, "drill_mcq")
+    body = gateway.get("/api/v1/stats", headers=learner.headers).json()
+    assert body["cards_ready"] == 501

@@ -370,6 +370,7 @@ class StatsPublic(_Wire):
     success_rate: float | None
     reviews_total: int
     angles_in_progress: int
+    cards_ready: int = Field(description="Drills already generated and not yet answered (every page).")
 
 
 class TemarioSkippedRow(_Wire):

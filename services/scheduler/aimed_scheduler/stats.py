@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from aimed_contracts.scheduler_api import (
     AngleStatus,
+    CardKind,
     DayCount,
     ItemType,
     ModuloStats,
@@ -17,7 +18,7 @@ from aimed_contracts.scheduler_api import (
     TopicStatus,
 )
 from aimed_scheduler import calendar, repository
-from aimed_scheduler.models import Angle, Learner, Review, SrsStateRow, Topic
+from aimed_scheduler.models import Angle, Card, Learner, Review, SrsStateRow, Topic
 from aimed_scheduler.srs import Grade
 
 
@@ -102,6 +103,19 @@ def learner_stats(
             col(Topic.date_assigned) <= today,
         )
     ).one()
+    # A BattleCard is never graded, so only drills count as cards waiting to be studied.
+    used = select(Review.card_id).where(
+        Review.learner_id == learner.id, col(Review.card_id).is_not(None), col(Review.undone_at).is_(None)
+    )
+    cards_ready = session.exec(
+        select(func.count())
+        .select_from(Card)
+        .where(
+            Card.learner_id == learner.id,
+            Card.kind != CardKind.BATTLECARD.value,
+            col(Card.id).not_in(used),
+        )
+    ).one()
     return StatsPublic(
         due_today=sum(1 for d in due_times if d < tomorrow),
         new_available_today=min(new_ready, calendar.new_limit_left(session, learner, now)),
@@ -111,4 +125,5 @@ def learner_stats(
         success_rate=None if total == 0 else round((total - grades.get(Grade.FAIL.value, 0)) / total, 4),
         reviews_total=total,
         angles_in_progress=angles_in_progress,
+        cards_ready=cards_ready,
     )

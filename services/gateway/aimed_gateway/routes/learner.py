@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from aimed_contracts.fields import RowId
-from aimed_contracts.scheduler_api import CardKind
 from aimed_gateway.deps import (
     ClockHeadersDep,
     GeneratorDep,
@@ -68,9 +67,6 @@ async def get_stats(
     days: Annotated[int, Query(ge=1, le=365, description="Days of forecast.")] = 30,
 ) -> Any:
     stats = (await scheduler.stats(learner_id, days, clock_headers)).model_dump(mode="json")
-    ready = await scheduler.list_cards(learner_id, unreviewed=True, limit=500)
-    # A BattleCard is never graded, so only drills count as cards waiting to be studied.
-    stats["cards_ready"] = sum(1 for card in ready if card.kind is not CardKind.BATTLECARD)
     stats["generation_available"] = prefetcher.generator_available is not False
     return stats
 
