@@ -162,6 +162,11 @@ def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
             "AIMED_GATEWAY_GENERATOR_TIMEOUT_S": "3700",
             # The demo model often rambles: 768 tokens cut many cards short of valid JSON.
             "AIMED_GATEWAY_GENERATION_MAX_TOKENS": "1536",
+            # GET /study/next waits up to this long for a card before answering "generating"
+            # with progress; at the default 8 s (+ the UI's 3 s retry) the bar moved every ~11 s,
+            # so a card the quiet box wrote in ~20 s showed two values. The browser tests watch
+            # the bar and the cards appear, not the long poll (tests/gateway covers it).
+            "AIMED_GATEWAY_NEXT_WAIT_S": "1",
         },
     )
     stack = Stack(config).start()
