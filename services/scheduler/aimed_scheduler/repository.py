@@ -22,7 +22,7 @@ from aimed_contracts.scheduler_api import (
     TopicPublic,
     TopicStatus,
 )
-from aimed_scheduler.models import Angle, Learner, SrsSettingsUpdate, SrsStateRow, Topic, TopicCreate
+from aimed_scheduler.models import Angle, Learner, Review, SrsSettingsUpdate, SrsStateRow, Topic, TopicCreate
 from aimed_scheduler.srs import STATE_FIELDS, FsrsPhase, ItemKind, SrsSettings, SrsState
 
 # ---------------------------------------------------------------- learners and settings
@@ -268,3 +268,10 @@ def angle_public(angle: Angle, row: SrsStateRow) -> AnglePublic:
 
 def used_perspectives(session: Session, topic_id: int) -> list[str]:
     return list(session.exec(select(Angle.perspective).where(Angle.topic_id == topic_id)).all())
+
+
+def used_card_ids(learner_id: int | None) -> Any:
+    """A subquery of the learner's cards that a review (not undone) has used: "unreviewed" is not in it."""
+    return select(Review.card_id).where(
+        Review.learner_id == learner_id, col(Review.card_id).is_not(None), col(Review.undone_at).is_(None)
+    )

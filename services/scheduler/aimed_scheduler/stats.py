@@ -104,16 +104,13 @@ def learner_stats(
         )
     ).one()
     # A BattleCard is never graded, so only drills count as cards waiting to be studied.
-    used = select(Review.card_id).where(
-        Review.learner_id == learner.id, col(Review.card_id).is_not(None), col(Review.undone_at).is_(None)
-    )
     cards_ready = session.exec(
         select(func.count())
         .select_from(Card)
         .where(
             Card.learner_id == learner.id,
             Card.kind != CardKind.BATTLECARD.value,
-            col(Card.id).not_in(used),
+            col(Card.id).not_in(repository.used_card_ids(learner.id)),
         )
     ).one()
     return StatsPublic(

@@ -12,7 +12,7 @@ from aimed_contracts.fields import RowId, RowOffset
 from aimed_contracts.scheduler_api import CardCreate, CardKind, CardPublic, CardsPublic, ItemType
 from aimed_scheduler import repository
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
-from aimed_scheduler.models import Card, Context, Review
+from aimed_scheduler.models import Card, Context
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/learners/{learner_id}", tags=["cards"], responses=ERROR_RESPONSES)
@@ -80,12 +80,7 @@ def list_cards(
     if after_id is not None:
         query = query.where(col(Card.id) > after_id)
     if unreviewed:
-        used = select(Review.card_id).where(
-            Review.learner_id == learner_id,
-            col(Review.card_id).is_not(None),
-            col(Review.undone_at).is_(None),
-        )
-        query = query.where(col(Card.id).not_in(used))
+        query = query.where(col(Card.id).not_in(repository.used_card_ids(learner_id)))
     cards = session.exec(query.order_by(col(Card.id)).limit(limit)).all()
     return CardsPublic(data=[_public(c) for c in cards], count=len(cards))
 
