@@ -13,29 +13,10 @@ from aimed_gateway.prefetch import Prefetcher
 from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_gateway.tokens import TokenStore
 from aimed_gateway.upstream import Generator
+from aimed_servicekit.app_state import from_app_state
 from aimed_servicekit.clock import CLOCK_HEADER, ClockOverrideRefused, parse_aware
 
 _bearer = HTTPBearer(auto_error=False, description="The learner token printed by `make run` or the CLI.")
-
-
-def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_scheduler(request: Request) -> SchedulerClient:
-    scheduler: SchedulerClient = request.app.state.scheduler
-    return scheduler
-
-
-def get_generator(request: Request) -> Generator:
-    generator: Generator = request.app.state.generator
-    return generator
-
-
-def get_prefetcher(request: Request) -> Prefetcher:
-    prefetcher: Prefetcher = request.app.state.prefetcher
-    return prefetcher
 
 
 def get_learner_id(
@@ -71,9 +52,9 @@ def get_clock_headers(request: Request) -> dict[str, str]:
     return {CLOCK_HEADER: parse_aware(header, CLOCK_HEADER).isoformat()}
 
 
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-SchedulerDep = Annotated[SchedulerClient, Depends(get_scheduler)]
-GeneratorDep = Annotated[Generator, Depends(get_generator)]
-PrefetcherDep = Annotated[Prefetcher, Depends(get_prefetcher)]
+SettingsDep = Annotated[Settings, from_app_state("settings")]
+SchedulerDep = Annotated[SchedulerClient, from_app_state("scheduler")]
+GeneratorDep = Annotated[Generator, from_app_state("generator")]
+PrefetcherDep = Annotated[Prefetcher, from_app_state("prefetcher")]
 LearnerDep = Annotated[str, Depends(get_learner_id)]
 ClockHeadersDep = Annotated[dict[str, str], Depends(get_clock_headers)]

@@ -11,31 +11,7 @@ from aimed_cardgen.model_server import ModelBackend
 from aimed_generator.config import Settings
 from aimed_generator.metrics import GeneratorMetrics
 from aimed_generator.progress import ProgressBoard
-
-
-def get_generator(request: Request) -> CardGenerator:
-    generator: CardGenerator = request.app.state.generator
-    return generator
-
-
-def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_backend(request: Request) -> ModelBackend:
-    backend: ModelBackend = request.app.state.backend
-    return backend
-
-
-def get_limiter(request: Request) -> SlotLimiter:
-    limiter: SlotLimiter = request.app.state.limiter
-    return limiter
-
-
-def get_metrics(request: Request) -> GeneratorMetrics:
-    metrics: GeneratorMetrics = request.app.state.metrics
-    return metrics
+from aimed_servicekit.app_state import from_app_state
 
 
 def get_progress(request: Request) -> ProgressBoard:
@@ -46,9 +22,9 @@ def get_progress(request: Request) -> ProgressBoard:
     return board
 
 
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-GeneratorDep = Annotated[CardGenerator, Depends(get_generator)]
-BackendDep = Annotated[ModelBackend, Depends(get_backend)]
-LimiterDep = Annotated[SlotLimiter, Depends(get_limiter)]
-MetricsDep = Annotated[GeneratorMetrics, Depends(get_metrics)]
+SettingsDep = Annotated[Settings, from_app_state("settings")]
+GeneratorDep = Annotated[CardGenerator, from_app_state("generator")]
+BackendDep = Annotated[ModelBackend, from_app_state("backend")]
+LimiterDep = Annotated[SlotLimiter, from_app_state("limiter")]
+MetricsDep = Annotated[GeneratorMetrics, from_app_state("metrics")]
 ProgressDep = Annotated[ProgressBoard, Depends(get_progress)]
