@@ -8,9 +8,11 @@ trusted, as on a laptop where the services listen on 127.0.0.1 only.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from pydantic import AliasChoices, Field, SecretStr
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aimed_contracts.errors import error_envelope
@@ -45,7 +47,19 @@ class InternalTokenMiddleware:
         await response(scope, receive, send)
 
 
-def require_internal_token(app: FastAPI, token: str | None) -> None:
+def internal_token_setting(service_variable: str) -> Any:
+    """The `internal_token: SecretStr | None` setting of a service the gateway calls, read from
+    AIMED_INTERNAL_TOKEN (one value for the whole stack) or the service's own variable."""
+    return Field(
+        default=None,
+        validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", service_variable),
+        description="Shared secret the gateway sends as `X-Internal-Token`; set, every route but "
+        "/health answers 401 without it. Empty: every caller is trusted (services on 127.0.0.1).",
+    )
+
+
+def require_internal_token(app: FastAPI, token: SecretStr | None) -> None:
     """Guards every route but health when `token` is set (AIMED_INTERNAL_TOKEN)."""
-    if token:
-        app.add_middleware(InternalTokenMiddleware, token=token)
+    secret = token.get_secret_value() if token else ""
+    if secret:
+        app.add_middleware(InternalTokenMiddleware, token=secret)

@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from aimed_cardgen import BackendKind, CardGeneratorConfig, GenerationOptions, ModelServerConfig, Policy
+from aimed_servicekit.internal_token import internal_token_setting
 
 _SERVER = ModelServerConfig()
 _GENERATOR = CardGeneratorConfig()
@@ -128,12 +129,7 @@ class Settings(BaseSettings):
         "`judge_unavailable` and does not pass.",
     )
     log_level: str = Field(default="INFO", description="Python logging level of the service.")
-    internal_token: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_GENERATOR_INTERNAL_TOKEN"),
-        description="Shared secret the gateway sends as `X-Internal-Token`; set, every route but "
-        "/health answers 401 without it. Empty: every caller is trusted (services on 127.0.0.1).",
-    )
+    internal_token: SecretStr | None = internal_token_setting("AIMED_GENERATOR_INTERNAL_TOKEN")
 
     def model_server(self) -> ModelServerConfig:
         return ModelServerConfig(

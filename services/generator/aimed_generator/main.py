@@ -60,8 +60,7 @@ def create_app(settings: Settings | None = None, *, backend: ModelBackend | None
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    token = settings.internal_token
-    require_internal_token(app, token.get_secret_value() if token else None)
+    require_internal_token(app, settings.internal_token)
 
     @app.middleware("http")
     async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

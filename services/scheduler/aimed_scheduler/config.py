@@ -8,6 +8,8 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from aimed_servicekit.internal_token import internal_token_setting
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AIMED_SCHEDULER_", extra="ignore", populate_by_name=True)
@@ -28,12 +30,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Bind address of `aimed-scheduler serve`.")
     port: int = Field(default=8002, description="Port of `aimed-scheduler serve`.")
     log_level: str = Field(default="INFO", description="Python logging level of the `aimed.*` loggers.")
-    internal_token: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("AIMED_INTERNAL_TOKEN", "AIMED_SCHEDULER_INTERNAL_TOKEN"),
-        description="Shared secret the gateway sends as `X-Internal-Token`; set, every route but "
-        "/health answers 401 without it. Empty: every caller is trusted (services on 127.0.0.1).",
-    )
+    internal_token: SecretStr | None = internal_token_setting("AIMED_SCHEDULER_INTERNAL_TOKEN")
 
     @field_validator("log_level")
     @classmethod

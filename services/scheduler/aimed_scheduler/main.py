@@ -38,8 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    token = settings.internal_token
-    require_internal_token(app, token.get_secret_value() if token else None)
+    require_internal_token(app, settings.internal_token)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
