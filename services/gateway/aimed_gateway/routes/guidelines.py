@@ -14,25 +14,11 @@ from aimed_contracts.errors import InvalidInput, PayloadTooLarge
 from aimed_contracts.fields import RowId
 from aimed_gateway.deps import LearnerDep, SchedulerDep, SettingsDep
 from aimed_gateway.guideline_pdf import extract_sections
+from aimed_gateway.routes.uploads import file_upload_doc
 from aimed_gateway.schemas import ContextPublic, TopicCreate, TopicPublic
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/guidelines", tags=["guidelines"], responses=ERROR_RESPONSES)
-
-UPLOAD_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary", "description": "The PDF."}},
-                }
-            }
-        },
-    }
-}
 
 
 class SectionPreview(BaseModel):
@@ -106,7 +92,7 @@ async def _pdf_upload(request: Request, limit: int) -> tuple[str, bytes]:
     return upload.filename or "documento.pdf", data
 
 
-@router.post("/preview", response_model=GuidelinePreview, openapi_extra=UPLOAD_DOC)
+@router.post("/preview", response_model=GuidelinePreview, openapi_extra=file_upload_doc("The PDF."))
 async def preview_guideline(request: Request, _: LearnerDep, settings: SettingsDep) -> GuidelinePreview:
     """Splits a PDF into titled sections (nothing is stored). 422 with `pdf_without_text` for a
     scan, `pdf_too_many_pages`, `pdf_encrypted` or `pdf_unreadable`; 413 over the size limit."""

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from aimed_contracts.errors import InvalidInput, PayloadTooLarge
 from aimed_contracts.limits import TEMARIO_MAX_BYTES
 from aimed_gateway.deps import LearnerDep, SchedulerDep
+from aimed_gateway.routes.uploads import file_upload_doc
 from aimed_gateway.schemas import TemarioReport
 from aimed_servicekit.errors import ERROR_RESPONSES
 
@@ -25,27 +26,6 @@ MULTIPART_SLACK_BYTES = 64 * 1024
 IMPORT_TIMEOUT_S = 180.0
 LIMIT_TEXT = f"{TEMARIO_MAX_BYTES} bytes (50 MiB)"
 
-UPLOAD_BODY_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": f"The temario.db (SQLite), at most {LIMIT_TEXT}.",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
-
 
 def _too_large(size: int | str) -> PayloadTooLarge:
     return PayloadTooLarge(
@@ -55,7 +35,11 @@ def _too_large(size: int | str) -> PayloadTooLarge:
     )
 
 
-@router.post("/import/temario", response_model=TemarioReport, openapi_extra=UPLOAD_BODY_DOC)
+@router.post(
+    "/import/temario",
+    response_model=TemarioReport,
+    openapi_extra=file_upload_doc(f"The temario.db (SQLite), at most {LIMIT_TEXT}."),
+)
 async def import_temario(
     request: Request,
     learner_id: LearnerDep,
