@@ -1,7 +1,5 @@
 """Initial schema: learners, topics, contexts, angles, cards, SRS states, reviews.
 
-Revision ID: 0001
-Revises:
 Create Date: 2026-11-24 00:30:57.604352
 """
 
@@ -15,8 +13,6 @@ import aimed_scheduler.db
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

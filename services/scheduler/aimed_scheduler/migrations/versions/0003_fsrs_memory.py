@@ -4,8 +4,6 @@ The learner's `algorithm` and `desired_retention` live in `learners.srs_settings
 through `SrsSettings.from_dict`, where missing keys default to SM-2 and 0.9), so existing
 learners need no data change.
 
-Revision ID: 0003
-Revises: 0002
 Create Date: 2026-12-01 00:20:00
 """
 
@@ -17,8 +15,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,6 @@
 """Who wrote each card: `origin` is `model` (every card so far) or `example` (the demo's
 hand-written example cards, stored by `aimed-gateway load-demo`).
 
-Revision ID: 0004
-Revises: 0003
 Create Date: 2026-12-01 00:10:00
 """
 
@@ -14,8 +12,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -5,8 +5,6 @@ every topic list of that learner then failed. Such a state gets SM-2's default e
 the interval and the review history stay. No new row can get there (temario.py refuses
 non-finite numbers), so this runs once per database.
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-12-01 00:30:00
 """
 
@@ -16,8 +14,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
