@@ -28,8 +28,10 @@ def _json_column(*, nullable: bool = False) -> Any:
     return Field(default=None, sa_column=Column(JSON, nullable=nullable))
 
 
-def _owner() -> Any:
-    return Field(sa_column=Column(Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False))
+def _parent_key(table: str, *, nullable: bool = False, **column: Any) -> Any:
+    """A foreign key to `<table>.id`: the row is deleted with its parent."""
+    key = Column(Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=nullable, **column)
+    return Field(default=None, sa_column=key) if nullable else Field(sa_column=key)
 
 
 # ---------------------------------------------------------------- learners
@@ -115,7 +117,7 @@ class Topic(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = _owner()
+    learner_id: int = _parent_key("learners")
     title: str = Field(max_length=300)
     modulo: str = Field(max_length=200)
     priority: int = 3
@@ -141,10 +143,8 @@ class Context(ContextBase, table=True):
     __table_args__ = (UniqueConstraint("topic_id", "content_hash", name="uq_contexts_topic_hash"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = _owner()
-    topic_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
+    learner_id: int = _parent_key("learners")
+    topic_id: int = _parent_key("topics", index=True)
     content_hash: str = Field(max_length=64)
     created_at: datetime = _utc_column(nullable=False)
 
@@ -157,10 +157,8 @@ class Angle(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("topic_id", "perspective", name="uq_angles_topic_perspective"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = _owner()
-    topic_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
+    learner_id: int = _parent_key("learners")
+    topic_id: int = _parent_key("topics", index=True)
     perspective: str = Field(max_length=200)
     label: str = Field(max_length=32)
     # The Fail that opened it; undoing that review removes the angle.
@@ -191,15 +189,10 @@ class SrsStateRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = _owner()
+    learner_id: int = _parent_key("learners")
     item_type: str = Field(max_length=8)
-    topic_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
-    )
-    angle_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("angles.id", ondelete="CASCADE"), nullable=True, unique=True),
-    )
+    topic_id: int = _parent_key("topics")
+    angle_id: int | None = _parent_key("angles", nullable=True, unique=True)
     ease_factor: float
     interval_minutes: int = 0
     repetitions: int = 0
@@ -226,14 +219,9 @@ class Card(SQLModel, table=True):
     __table_args__ = (Index("ix_cards_learner_topic", "learner_id", "topic_id", "angle_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = _owner()
-    topic_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
-    )
-    angle_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("angles.id", ondelete="CASCADE"), nullable=True),
-    )
+    learner_id: int = _parent_key("learners")
+    topic_id: int = _parent_key("topics")
+    angle_id: int | None = _parent_key("angles", nullable=True)
     kind: str = Field(max_length=16)
     level: int
     model_id: str = Field(max_length=300)
@@ -259,13 +247,11 @@ class Review(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = _owner()
+    learner_id: int = _parent_key("learners")
     item_type: str = Field(max_length=8)
     # No foreign key: the log outlives angles removed by an undo and cards deleted with them.
     item_id: int
-    topic_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
-    )
+    topic_id: int = _parent_key("topics")
     card_id: int | None = None
     grade: str = Field(max_length=8)
     answer: str | None = None
