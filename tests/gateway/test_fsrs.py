@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.gateway.services import Learner, idempotency_key
+from tests.gateway.services import Learner, grade_card
 
 
-def _labels(gateway: TestClient, learner: Learner) -> tuple[dict[str, Any], list[str]]:
+def _labels(gateway: TestClient, learner: Learner) -> list[str]:
     study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
-    return study, [p["label"] for p in study["grade_previews"]]
+    return [p["label"] for p in study["grade_previews"]]
 
 
 def _patch(gateway: TestClient, learner: Learner, **fields: Any) -> Any:
@@ -25,25 +25,16 @@ def test_settings_switch_algorithm_and_previews_follow(gateway: TestClient, lear
     topic = learner.add_topic()
     learner.store_card(topic, "battlecard")
     drill = learner.store_card(topic, "drill_mcq")
-    _, sm2 = _labels(gateway, learner)
+    sm2 = _labels(gateway, learner)
     assert sm2 == ["10 min", "1 d", "1 d", "1 d"]
 
     changed = _patch(gateway, learner, algorithm="fsrs", desired_retention=0.9)
     assert changed.status_code == 200, changed.text
     assert changed.json()["algorithm"] == "fsrs"
-    study, fsrs = _labels(gateway, learner)
+    fsrs = _labels(gateway, learner)
     assert fsrs == ["10 min", "15 min", "2 d", "8 d"]
 
-    review = gateway.post(
-        "/api/v1/study/reviews",
-        json={
-            "card_id": drill["id"],
-            "grade": "good",
-            "state_version": study["item"]["state"]["version"],
-            "idempotency_key": idempotency_key(),
-        },
-        headers=learner.headers,
-    )
+    review = grade_card(gateway, learner, drill, "good")
     assert review.status_code == 200, review.text
     state = review.json()["state"]
     assert state["interval_days"] == 2
