@@ -10,7 +10,7 @@ import math
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from aimed_contracts.fields import MAX_ROW_ID
 from aimed_scheduler.config import Settings
@@ -20,6 +20,14 @@ from tests.scheduler.utils import Api
 BLANKS = ["", " ", "\u00a0", " \u2003\t"]
 TOO_BIG = MAX_ROW_ID + 1
 BEYOND_INT64 = 2**63
+
+
+def _write_behind_the_api(settings: Settings, statement: str, **values: object) -> None:
+    """Changes stored rows directly, as rows written before a rule existed would be."""
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(text(statement), values)
+    engine.dispose()
 
 
 @pytest.mark.parametrize("field", ["modulo", "title"])
@@ -43,10 +51,7 @@ def test_a_blank_name_stored_before_the_rule_still_reads_and_can_be_fixed(
 ) -> None:
     lid = api.learner()
     topic = api.topic(lid, "Ictus", modulo="Neurología")
-    engine = create_engine(settings.database_url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE topics SET modulo = :m WHERE id = :i"), {"m": "\u00a0", "i": topic["id"]})
-    engine.dispose()
+    _write_behind_the_api(settings, "UPDATE topics SET modulo = :m WHERE id = :i", m="\u00a0", i=topic["id"])
     listing = api.ok(api.get(f"/learners/{lid}/topics"))
     assert [t["modulo"] for t in listing["data"]] == ["\u00a0"]
     assert api.ok(api.get(f"/learners/{lid}/topics/{topic['id']}"))["modulo"] == "\u00a0"
@@ -142,11 +147,12 @@ def test_an_infinite_ease_stored_before_the_checks_is_repaired_by_migration_0005
 ) -> None:
     lid = api.learner()
     topic = api.topic(lid, "Ictus", modulo="Neurología")
-    engine = make_engine(settings.database_url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE srs_states SET ease_factor = :e, interval_minutes = 8640"), {"e": math.inf})
+    _write_behind_the_api(
+        settings, "UPDATE srs_states SET ease_factor = :e, interval_minutes = 8640", e=math.inf
+    )
     assert api.ok(api.get(f"/learners/{lid}/topics"))["data"][0]["srs"]["ease_factor"] is None
     # Back to before 0005, then up to head, as an existing installation upgrading.
+    engine = make_engine(settings.database_url)
     command.downgrade(alembic_config(engine), "0004")
     migrate(engine)
     engine.dispose()
