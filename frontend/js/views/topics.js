@@ -111,23 +111,11 @@ class TopicsView {
       api(paths.contexts(topic.id)),
       api(`${paths.angles}?topic_id=${encodeURIComponent(topic.id)}`),
     ]);
-    clear(contextsEl);
-    if (contexts.status === 'rejected') {
-      contextsEl.append(h('p', { class: 'error', text: contexts.reason.message }));
-    } else if (!contexts.value.data.length) {
-      contextsEl.append(h('p', { text: 'Sin contexto: las tarjetas se generan a partir de él. Añade un extracto de la guía.' }));
-    } else {
-      for (const context of contexts.value.data) contextsEl.append(contextBlock(context));
-    }
-    clear(anglesEl);
-    if (angles.status === 'rejected') {
-      anglesEl.append(h('p', { class: 'error', text: angles.reason.message }));
-    } else if (!angles.value.data.length) {
-      anglesEl.append(h('p', { text: 'Ninguno todavía: un Fallo crea un sub-nodo desde una perspectiva nueva.' }));
-    } else {
-      anglesEl.append(h('ul', {}, angles.value.data.map((angle) => h('li', {},
-        h('strong', { text: angle.label || 'Sub-nodo' }), ` · ${angle.perspective} · ${STATUS_LABELS[angle.status] || angle.status || ''}`))));
-    }
+    showListing(contextsEl, contexts, 'Sin contexto: las tarjetas se generan a partir de él. Añade un extracto de la guía.',
+      (data) => data.map(contextBlock));
+    showListing(anglesEl, angles, 'Ninguno todavía: un Fallo crea un sub-nodo desde una perspectiva nueva.',
+      (data) => [h('ul', {}, data.map((angle) => h('li', {},
+        h('strong', { text: angle.label || 'Sub-nodo' }), ` · ${angle.perspective} · ${STATUS_LABELS[angle.status] || angle.status || ''}`)))]);
   }
 
   async deleteTopic(topic) {
@@ -423,6 +411,19 @@ function temarioPreview(preview) {
   }
   for (const note of preview.notes || []) parts.push(h('p', { class: 'note', text: note }));
   return parts;
+}
+
+// Fills one list of a topic's detail from its settled request: the error that kept it from
+// loading, the note for an empty list, or the rendered items.
+function showListing(element, settled, emptyText, render) {
+  clear(element);
+  if (settled.status === 'rejected') {
+    element.append(h('p', { class: 'error', text: settled.reason.message }));
+  } else if (!settled.value.data.length) {
+    element.append(h('p', { text: emptyText }));
+  } else {
+    element.append(...render(settled.value.data));
+  }
 }
 
 function contextBlock(context) {
