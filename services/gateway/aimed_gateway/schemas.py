@@ -3,7 +3,8 @@
 Names here are stable: the frontend codes against them. Models that mirror a
 scheduler resource (topics, angles, stats, settings) declare the fields the UI relies
 on and let any further scheduler field through (`extra="allow"`), so the scheduler can
-grow without the gateway dropping data.
+grow without the gateway dropping data. Shapes that are the same on both sides (the
+stats' day counts and modulo rows, a skipped temario row) are the scheduler's wire models.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aimed_contracts.fields import MAX_ROW_ID, CalendarDate, ModuloName, RowId, TopicTitle
+from aimed_contracts.scheduler_api import DayCount, ModuloStats, TemarioSkippedRow
 from aimed_gateway.generation_progress import CardProgress
 
 Grade = Literal["fail", "hard", "good", "easy"]
@@ -296,19 +298,6 @@ class AnglesPublic(BaseModel):
 # --- dashboard, settings, backup ---------------------------------------------------
 
 
-class DayCount(BaseModel):
-    date: date
-    count: int
-
-
-class ModuloStats(BaseModel):
-    modulo: str
-    total: int
-    level1: int
-    level2: int
-    mastered: int
-
-
 class StatsPublic(_Open):
     """Dashboard figures; dates are in the learner's timezone."""
 
@@ -379,16 +368,6 @@ class BackupImportResult(_Open):
 
 
 # --- temario.db import -------------------------------------------------------------
-
-
-class TemarioSkippedRow(BaseModel):
-    """A row of the temario that is not imported: where it is, which column, and why."""
-
-    table: str
-    row: int = Field(description="1-based, in the table's own order.")
-    source_id: str | int | float | None = Field(default=None, description="The row's `id` column, if any.")
-    column: str | None = Field(default=None, description="The source column with the unusable value.")
-    reason: str
 
 
 class TemarioTopicPreview(_Open):
