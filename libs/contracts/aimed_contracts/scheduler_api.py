@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from aimed_contracts.cards import DRILL_KIND_BY_LEVEL
 from aimed_contracts.fields import RowId
@@ -208,6 +208,26 @@ class ContextPublic(_Wire):
 class ContextsPublic(_Wire):
     data: list[ContextPublic]
     count: int
+
+
+class GuidelineSectionBase(BaseModel):
+    """A section of a guideline to store as a context, in an existing topic (`topic_id`) or in a
+    new one (`new_topic`, which each side types with its own TopicCreate): exactly one of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=200_000)
+    topic_id: RowId | None = None
+    new_topic: BaseModel | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if (self.topic_id is None) == (self.new_topic is None):
+            raise ValueError("give exactly one of topic_id (an existing topic) or new_topic")
+        if not self.text.strip():
+            raise ValueError("text is blank")
+        return self
 
 
 # --- cards --------------------------------------------------------------------------

@@ -10,33 +10,19 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from aimed_contracts.errors import InvalidInput
-from aimed_contracts.fields import RowId
-from aimed_contracts.scheduler_api import ContextPublic, TopicPublic
+from aimed_contracts.scheduler_api import ContextPublic, GuidelineSectionBase, TopicPublic
 from aimed_scheduler import repository
 from aimed_scheduler.models import Context, Learner, Topic, TopicCreate
 
 MAX_SECTIONS = 200
 
 
-class GuidelineSection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1, max_length=300)
-    text: str = Field(min_length=1, max_length=200_000)
-    topic_id: RowId | None = None
+class GuidelineSection(GuidelineSectionBase):
     new_topic: TopicCreate | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> GuidelineSection:
-        if (self.topic_id is None) == (self.new_topic is None):
-            raise ValueError("give exactly one of topic_id (an existing topic) or new_topic")
-        if not self.text.strip():
-            raise ValueError("text is blank")
-        return self
 
 
 class GuidelineImport(BaseModel):

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from aimed_contracts.errors import InvalidInput, PayloadTooLarge
 from aimed_contracts.fields import RowId
+from aimed_contracts.scheduler_api import GuidelineSectionBase
 from aimed_gateway.deps import LearnerDep, SchedulerDep, SettingsDep
 from aimed_gateway.guideline_pdf import extract_sections
 from aimed_gateway.routes.uploads import file_upload_doc
@@ -38,23 +39,11 @@ class GuidelinePreview(BaseModel):
     pages_without_text: list[int] = Field(description="Pages with no text layer (images only).")
 
 
-class GuidelineSection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1, max_length=300)
-    text: str = Field(min_length=1, max_length=200_000)
+class GuidelineSection(GuidelineSectionBase):
     topic_id: RowId | None = Field(default=None, description="An existing topic; or give new_topic.")
     new_topic: TopicCreate | None = Field(
         default=None, description="A topic to create; sections naming the same title and modulo share it."
     )
-
-    @model_validator(mode="after")
-    def _one_target(self) -> GuidelineSection:
-        if (self.topic_id is None) == (self.new_topic is None):
-            raise ValueError("give exactly one of topic_id (an existing topic) or new_topic")
-        if not self.text.strip():
-            raise ValueError("text is blank")
-        return self
 
 
 class GuidelineImport(BaseModel):
