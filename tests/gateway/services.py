@@ -68,6 +68,11 @@ class Learner:
         created["gold"] = gold
         return created
 
+    def add_topic_with_first_cards(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """A new topic with the cards of its first study step stored: (topic, BattleCard, drill)."""
+        topic = self.add_topic()
+        return topic, self.store_card(topic, "battlecard"), self.store_card(topic, "drill_mcq")
+
     def store_card(
         self,
         topic: dict[str, Any],

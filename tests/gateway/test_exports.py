@@ -256,9 +256,7 @@ def _without_ids(value: Any) -> Any:
 def test_backup_round_trip_into_a_new_learner(
     gateway: TestClient, learner: Learner, scheduler_url: str, tokens: TokenStore
 ) -> None:
-    topic = learner.add_topic()
-    learner.store_card(topic, "battlecard")
-    drill = learner.store_card(topic, "drill_mcq")
+    _, _, drill = learner.add_topic_with_first_cards()
     review = grade_card(gateway, learner, drill, chosen_option=1, answer="Glibenclamida")
     assert review.status_code == 200, review.text
     exported = gateway.get("/api/v1/export/backup", headers=learner.headers)

@@ -22,9 +22,7 @@ def _patch(gateway: TestClient, learner: Learner, **fields: Any) -> Any:
 def test_settings_switch_algorithm_and_previews_follow(gateway: TestClient, learner: Learner) -> None:
     settings = gateway.get("/api/v1/settings", headers=learner.headers).json()
     assert (settings["algorithm"], settings["desired_retention"]) == ("sm2", 0.9)
-    topic = learner.add_topic()
-    learner.store_card(topic, "battlecard")
-    drill = learner.store_card(topic, "drill_mcq")
+    _, _, drill = learner.add_topic_with_first_cards()
     sm2 = _labels(gateway, learner)
     assert sm2 == ["10 min", "1 d", "1 d", "1 d"]
 

@@ -35,9 +35,7 @@ def _review(gateway: TestClient, learner: Learner, study: dict[str, Any], grade:
 def test_new_topic_serves_battlecard_then_drill_with_grade_previews(
     gateway: TestClient, learner: Learner
 ) -> None:
-    topic = learner.add_topic()
-    battlecard = learner.store_card(topic, "battlecard")
-    drill = learner.store_card(topic, "drill_mcq")
+    topic, battlecard, drill = learner.add_topic_with_first_cards()
     study = _next(gateway, learner)
     assert study["status"] == "ready"
     assert study["item"]["reason"] == "new"
@@ -68,9 +66,7 @@ def test_interval_labels() -> None:
 def test_mcq_review_says_whether_the_choice_was_right_and_is_idempotent(
     gateway: TestClient, learner: Learner
 ) -> None:
-    topic = learner.add_topic()
-    learner.store_card(topic, "battlecard")
-    drill = learner.store_card(topic, "drill_mcq")
+    topic, _, drill = learner.add_topic_with_first_cards()
     study = _next(gateway, learner)
     right = drill["payload"]["answer_index"]
     body = {
@@ -103,9 +99,7 @@ def test_mcq_review_says_whether_the_choice_was_right_and_is_idempotent(
 
 
 def test_wrong_option_is_reported_and_out_of_range_is_refused(gateway: TestClient, learner: Learner) -> None:
-    topic = learner.add_topic()
-    learner.store_card(topic, "battlecard")
-    drill = learner.store_card(topic, "drill_mcq")
+    _, _, drill = learner.add_topic_with_first_cards()
     study = _next(gateway, learner)
     n_options = len(drill["payload"]["options"])
     wrong = (drill["payload"]["answer_index"] + 1) % n_options
@@ -118,9 +112,7 @@ def test_wrong_option_is_reported_and_out_of_range_is_refused(gateway: TestClien
 
 
 def test_stale_state_version_is_a_conflict_and_writes_nothing(gateway: TestClient, learner: Learner) -> None:
-    topic = learner.add_topic()
-    learner.store_card(topic, "battlecard")
-    learner.store_card(topic, "drill_mcq")
+    learner.add_topic_with_first_cards()
     study = _next(gateway, learner)
     stale = {**study, "item": {**study["item"], "state": {**study["item"]["state"], "version": 99}}}
     response = _review(gateway, learner, stale, "good")
@@ -129,9 +121,7 @@ def test_stale_state_version_is_a_conflict_and_writes_nothing(gateway: TestClien
 
 
 def test_a_battlecard_is_not_graded(gateway: TestClient, learner: Learner) -> None:
-    topic = learner.add_topic()
-    battlecard = learner.store_card(topic, "battlecard")
-    learner.store_card(topic, "drill_mcq")
+    _, battlecard, _ = learner.add_topic_with_first_cards()
     study = _next(gateway, learner)
     response = _review(gateway, learner, {**study, "card_to_grade_id": battlecard["id"]}, "good")
     assert response.status_code == 422
@@ -139,9 +129,7 @@ def test_a_battlecard_is_not_graded(gateway: TestClient, learner: Learner) -> No
 
 
 def test_fail_creates_an_angle_served_next_and_undo_removes_it(gateway: TestClient, learner: Learner) -> None:
-    topic = learner.add_topic()
-    learner.store_card(topic, "battlecard")
-    learner.store_card(topic, "drill_mcq")
+    topic, _, _ = learner.add_topic_with_first_cards()
     study = _next(gateway, learner)
     failed = _review(gateway, learner, study, "fail")
     assert failed.status_code == 200, failed.text
@@ -178,9 +166,7 @@ def test_fail_creates_an_angle_served_next_and_undo_removes_it(gateway: TestClie
 def test_clock_override_is_forwarded_only_when_enabled(
     gateway_factory: GatewayFactory, learner: Learner
 ) -> None:
-    topic = learner.add_topic()
-    learner.store_card(topic, "battlecard")
-    learner.store_card(topic, "drill_mcq")
+    learner.add_topic_with_first_cards()
     gateway = gateway_factory(allow_clock_override=True)
     study = _next(gateway, learner)
     assert _review(gateway, learner, study, "good").status_code == 200
