@@ -30,7 +30,7 @@ class ModelUnavailable(Unavailable):
 
 
 class ModelTimeout(UpstreamTimeout):
-    error_type = "upstream_timeout"
+    """The model server did not answer in time (the envelope keeps the generic `upstream_timeout`)."""
 
 
 class UpstreamError(ServiceError):
