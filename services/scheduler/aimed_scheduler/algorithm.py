@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from aimed_contracts.errors import Conflict
@@ -45,13 +44,8 @@ def switch_learner(session: Session, learner_id: int, settings: SrsSettings) -> 
         switched = switch_algorithm(state, histories.get((row.item_type, item_id), []), settings)
         if switched == state:
             continue
-        written = session.execute(
-            update(SrsStateRow)
-            .where(col(SrsStateRow.id) == row.id, col(SrsStateRow.version) == row.version)
-            .values(**repository.state_columns(switched), version=row.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if written.rowcount != 1:  # type: ignore[attr-defined]
+        assert row.id is not None
+        if not repository.write_state(session, row.id, row.version, switched):
             session.rollback()
             raise Conflict(
                 "A review was recorded while the algorithm was being switched; send the change again.",

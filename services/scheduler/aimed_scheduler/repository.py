@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, and_, func, update
 from sqlmodel import Session, col, select
 
 from aimed_contracts.errors import InvalidInput, NotFound
@@ -22,7 +22,16 @@ from aimed_contracts.scheduler_api import (
     TopicPublic,
     TopicStatus,
 )
-from aimed_scheduler.models import Angle, Learner, Review, SrsSettingsUpdate, SrsStateRow, Topic, TopicCreate
+from aimed_scheduler.models import (
+    Angle,
+    Card,
+    Learner,
+    Review,
+    SrsSettingsUpdate,
+    SrsStateRow,
+    Topic,
+    TopicCreate,
+)
 from aimed_scheduler.srs import STATE_FIELDS, FsrsPhase, ItemKind, SrsSettings, SrsState
 
 # ---------------------------------------------------------------- learners and settings
@@ -93,35 +102,65 @@ def learner_public(learner: Learner) -> LearnerPublic:
 # ---------------------------------------------------------------- scoped lookups
 
 
+Owned = TypeVar("Owned", Topic, Angle, Card)
+
+
+def get_owned(session: Session, model: type[Owned], learner_id: int, row_id: int) -> Owned:
+    """A learner's topic, angle or card by id; NotFound if it is missing or another learner's."""
+    found = session.get(model, row_id)
+    if found is None or found.learner_id != learner_id:
+        raise NotFound(f"{model.__name__} {row_id} does not exist for learner {learner_id}.")
+    return found
+
+
 def get_topic(session: Session, learner_id: int, topic_id: int) -> Topic:
-    topic = session.get(Topic, topic_id)
-    if topic is None or topic.learner_id != learner_id:
-        raise NotFound(f"Topic {topic_id} does not exist for learner {learner_id}.")
-    return topic
+    return get_owned(session, Topic, learner_id, topic_id)
 
 
 def get_angle(session: Session, learner_id: int, angle_id: int) -> Angle:
-    angle = session.get(Angle, angle_id)
-    if angle is None or angle.learner_id != learner_id:
-        raise NotFound(f"Angle {angle_id} does not exist for learner {learner_id}.")
-    return angle
+    return get_owned(session, Angle, learner_id, angle_id)
 
 
-def topic_state_row(session: Session, topic_id: int) -> SrsStateRow:
-    row = session.exec(
-        select(SrsStateRow).where(SrsStateRow.topic_id == topic_id, col(SrsStateRow.angle_id).is_(None))
-    ).one()
-    return row
-
-
-def angle_state_row(session: Session, angle_id: int) -> SrsStateRow:
-    return session.exec(select(SrsStateRow).where(SrsStateRow.angle_id == angle_id)).one()
+def _state_of(item_type: ItemType, item_id: int) -> ColumnElement[bool]:
+    if item_type is ItemType.TOPIC:
+        return and_(col(SrsStateRow.topic_id) == item_id, col(SrsStateRow.angle_id).is_(None))
+    return col(SrsStateRow.angle_id) == item_id
 
 
 def item_state_row(session: Session, item_type: ItemType, item_id: int) -> SrsStateRow:
-    if item_type is ItemType.TOPIC:
-        return topic_state_row(session, item_id)
-    return angle_state_row(session, item_id)
+    return session.exec(select(SrsStateRow).where(_state_of(item_type, item_id))).one()
+
+
+def angle_state_row(session: Session, angle_id: int) -> SrsStateRow:
+    return item_state_row(session, ItemType.ANGLE, angle_id)
+
+
+def owned_item_state(
+    session: Session, learner_id: int, item_type: ItemType, item_id: int
+) -> tuple[SrsStateRow, Angle | None]:
+    """A learner's study item as a review needs it, in one query: its state row (which names its
+    topic) and, for an angle, the angle. NotFound if the item is missing or another learner's."""
+    query = (
+        select(SrsStateRow, Angle)
+        .outerjoin(Angle, col(Angle.id) == col(SrsStateRow.angle_id))
+        .where(_state_of(item_type, item_id))
+    )
+    found = session.exec(query).first()
+    if found is None or found[0].learner_id != learner_id:
+        raise NotFound(f"{item_type.value.capitalize()} {item_id} does not exist for learner {learner_id}.")
+    return found[0], found[1]
+
+
+def write_state(session: Session, row_id: int, expected_version: int, state: SrsState) -> bool:
+    """Compare-and-set: writes `state` (version + 1) only if the row is still at `expected_version`;
+    False when another request moved it first."""
+    written = session.execute(
+        update(SrsStateRow)
+        .where(col(SrsStateRow.id) == row_id, col(SrsStateRow.version) == expected_version)
+        .values(**state_columns(state), version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(written.rowcount == 1)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- state conversions

@@ -14,7 +14,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from aimed_contracts.errors import Conflict, InvalidInput, NotFound
+from aimed_contracts.errors import Conflict, InvalidInput
 from aimed_contracts.scheduler_api import (
     AngleStatus,
     CardKind,
@@ -37,13 +37,6 @@ class _Answer:
     card: Card | None
 
 
-def _card_of(session: Session, learner_id: int, card_id: int) -> Card:
-    card = session.get(Card, card_id)
-    if card is None or card.learner_id != learner_id:
-        raise NotFound(f"Card {card_id} does not exist for learner {learner_id}.")
-    return card
-
-
 def _answer_of(session: Session, learner_id: int, body: ReviewCreate) -> _Answer:
     """By card (the gateway's form): the item is the card's, a BattleCard is refused and an
     MCQ choice is checked against the card. By item: the card, if any, need only exist (checked
@@ -54,7 +47,7 @@ def _answer_of(session: Session, learner_id: int, body: ReviewCreate) -> _Answer
         return _Answer(body.item_type, body.item_id, None)
     if body.card_id is None:
         raise InvalidInput("Send card_id, or item_type and item_id together.")
-    card = _card_of(session, learner_id, body.card_id)
+    card = repository.get_owned(session, Card, learner_id, body.card_id)
     if card.kind == CardKind.BATTLECARD.value:
         raise InvalidInput(
             "card_id: a BattleCard is a study sheet and is not graded; grade the drill that follows it "
@@ -98,12 +91,15 @@ def _outcome(
     stored: Review,
     *,
     replayed: bool,
+    card: Card | None = None,
     created: tuple[Angle, SrsStateRow] | None = None,
 ) -> ReviewOutcomePublic:
-    """`created`: the angle this very request opened, if any (a replay looks it up)."""
+    """`card`: the review's card as this request loaded it (a replay reads it if needed);
+    `created`: the angle this very request opened, if any (a replay looks it up)."""
     assert stored.id is not None
     item_type = ItemType(stored.item_type)
-    card = session.get(Card, stored.card_id) if stored.card_id is not None else None
+    if card is None or card.id != stored.card_id:
+        card = session.get(Card, stored.card_id) if stored.card_id is not None else None
     if replayed:
         angle = session.exec(select(Angle).where(Angle.origin_review_id == stored.id)).first()
         if angle is not None and angle.id is not None:
@@ -168,16 +164,10 @@ def record_review(
     if stored is not None:
         return _replay(session, stored, answer, body)
 
-    if answer.item_type is ItemType.TOPIC:
-        topic = repository.get_topic(session, learner_id, answer.item_id)
-        angle = None
-        row = repository.topic_state_row(session, answer.item_id)
-    else:
-        angle = repository.get_angle(session, learner_id, answer.item_id)
-        topic = repository.get_topic(session, learner_id, angle.topic_id)
-        row = repository.angle_state_row(session, answer.item_id)
+    row, angle = repository.owned_item_state(session, learner_id, answer.item_type, answer.item_id)
+    card = answer.card
     if not by_card and body.card_id is not None:
-        _card_of(session, learner_id, body.card_id)
+        card = repository.get_owned(session, Card, learner_id, body.card_id)
     if row.version != body.expected_version:
         # Another process may have committed this very submit since the key lookup above.
         return _replay_or_conflict(session, learner_id, answer, body, row.version)
@@ -186,13 +176,13 @@ def record_review(
     previous = repository.row_to_state(row)
     grade = Grade(body.grade)
     new_state, outcome = review(previous, grade, now, settings)
-    assert row.id is not None and topic.id is not None
+    assert row.id is not None
 
     entry = Review(
         learner_id=learner_id,
         item_type=answer.item_type.value,
         item_id=answer.item_id,
-        topic_id=topic.id,
+        topic_id=row.topic_id,
         card_id=body.card_id,
         grade=grade.value,
         answer=body.answer,
@@ -212,13 +202,7 @@ def record_review(
     except IntegrityError:
         return _replay_or_conflict(session, learner_id, answer, body, None)
 
-    written = session.execute(
-        update(SrsStateRow)
-        .where(col(SrsStateRow.id) == row.id, col(SrsStateRow.version) == body.expected_version)
-        .values(**repository.state_columns(new_state), version=body.expected_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if written.rowcount != 1:  # type: ignore[attr-defined]
+    if not repository.write_state(session, row.id, body.expected_version, new_state):
         return _replay_or_conflict(session, learner_id, answer, body, None)
 
     if angle is not None:
@@ -226,9 +210,9 @@ def record_review(
         session.add(angle)
     created = None
     if angle is None and outcome.requests_angle:
-        created = _open_angle(session, learner_id, topic.id, entry, now, settings)
+        created = _open_angle(session, learner_id, row.topic_id, entry, now, settings)
     session.commit()
-    return _outcome(session, entry, replayed=False, created=created)
+    return _outcome(session, entry, replayed=False, card=card, created=created)
 
 
 def _open_angle(
@@ -290,13 +274,9 @@ def undo_last(session: Session, learner: Learner, now: datetime) -> UndoPublic:
     )
     restored = SrsState.from_dict(last.previous_state)
     restored_version = row.version + 1
-    reverted = session.execute(
-        update(SrsStateRow)
-        .where(col(SrsStateRow.id) == row.id, col(SrsStateRow.version) == row.version)
-        .values(**repository.state_columns(restored), version=row.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if marked.rowcount != 1 or reverted.rowcount != 1:  # type: ignore[attr-defined]
+    assert row.id is not None
+    reverted = repository.write_state(session, row.id, row.version, restored)
+    if marked.rowcount != 1 or not reverted:  # type: ignore[attr-defined]
         session.rollback()
         raise Conflict("Another request changed this review at the same time; reload and retry.")
 
