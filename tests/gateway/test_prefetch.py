@@ -7,8 +7,10 @@ model and answers the gold card of the asked kind, when the test releases it.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+import httpx
 import pytest
 
 from aimed_contracts.cards import parse_card
@@ -18,7 +20,7 @@ from aimed_gateway.config import Settings
 from aimed_gateway.prefetch import Prefetcher
 from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_generator.models import CardRequest
-from tests.gateway.services import Learner, gold_topic, grade_card
+from tests.gateway.services import Learner, gold_topic, grade_card, idempotency_key
 
 
 class ScriptedGenerator:
@@ -171,3 +173,45 @@ def test_failed_questions_are_bounded(scheduler_url: str, monkeypatch: pytest.Mo
     # The most recent are kept; an older one is read back from the scheduler when needed.
     assert prefetcher.failed_questions == {("7", str(i)): f"¿Pregunta {i}?" for i in (3, 4, 5)}
     asyncio.run(prefetcher.scheduler.aclose())
+
+
+def test_a_review_starts_the_next_items_cards_without_reading_next_again(
+    learner: Learner, gateway_factory: Any
+) -> None:
+    """Depth 1: `GET /study/next` prefetches nothing beyond the item it shows; once that item is
+    reviewed, the next item's cards start at once, from the items that `next` already read."""
+    for index in range(2):
+        learner.add_topic(index, date_assigned=f"2020-01-0{index + 1}")
+    gateway = gateway_factory(prefetch_depth=1)
+    generator = ScriptedGenerator()
+    generator.release.set()
+    gateway.app.state.prefetcher.generator = generator
+    next_reads: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        if request.url.path.endswith("/next"):
+            next_reads.append(request)
+
+    gateway.app.state.scheduler.client.event_hooks["request"].append(record)
+
+    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
+    assert study["status"] == "ready", study
+    assert {r.topic for r in generator.requests} == {gold_topic(0)["title"]}
+    review = gateway.post(
+        "/api/v1/study/reviews",
+        json={
+            "card_id": study["card_to_grade_id"],
+            "grade": "good",
+            "state_version": study["item"]["state"]["version"],
+            "idempotency_key": idempotency_key(),
+        },
+        headers=learner.headers,
+    )
+    assert review.status_code == 200, review.text
+
+    deadline = time.monotonic() + 5
+    while len(generator.requests) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = [r for r in generator.requests if r.topic == gold_topic(1)["title"]]
+    assert sorted(r.task for r in second) == ["battlecard", "drill"], generator.requests
+    assert len(next_reads) == 1, [str(r.url) for r in next_reads]

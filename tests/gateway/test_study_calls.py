@@ -8,8 +8,9 @@ Measured with this very test on the code before the typed scheduler client (comm
 PYTHONPATH on a worktree of it): 9 calls, `/next` 3 times, the first topic's cards twice and
 the second's twice: GET next?limit=1, its cards, the prefetch's next?limit=2 and the cards of
 both items; then GET cards/{id} (the pre-read), POST reviews, the prefetch's next?limit=2 and
-the second item's cards again. Now: 4 calls, GET next?limit=2, the cards of each item once,
-POST reviews.
+the second item's cards again. Now: 4 calls, GET next?limit=3 (the prefetch window: K + 1
+items), the cards of each item once, POST reviews; the fill after the review works on that
+window and reads nothing it already knows.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from aimed_contracts.errors import InvalidInput, ServiceError
@@ -50,6 +51,15 @@ def is_generator_busy(error: BaseException) -> bool:
     return isinstance(error, ServiceError) and error.error_type == GENERATOR_BUSY_TYPE
 
 
+@dataclass
+class _Window:
+    """A learner's next study items as the last `/next` read gave them (K + 1), less those
+    reviewed since, and what is known of their stored cards (None: not stored when looked)."""
+
+    items: list[StudyItem]
+    stored: dict[CardKey, CardPublic | None]
+
+
 class Prefetcher:
     """Owns every generation in flight, per-learner fills and the failed questions; the rest of
     the gateway asks through its methods."""
@@ -65,6 +75,8 @@ class Prefetcher:
         self._background: set[asyncio.Task[Any]] = set()
         # At most one running fill per learner; a finished one leaves.
         self._filling: dict[str, asyncio.Task[None]] = {}
+        # Per learner, the window the next fill works on (replaced by each `/next` read).
+        self._windows: dict[str, _Window] = {}
         # The question a learner failed, by (learner id, angle id): the variant must not repeat it.
         self._failed_questions: OrderedDict[tuple[str, str], str] = OrderedDict()
 
@@ -160,7 +172,10 @@ class Prefetcher:
         if task.cancelled():
             return
         error = task.exception()
-        if isinstance(error, ServiceError):
+        window = self._windows.get(key[0])
+        if error is None and window is not None:
+            window.stored[key] = task.result()
+        elif isinstance(error, ServiceError):
             log.info("generation of %s failed: %s %s", key, error.error_type, error.message)
         elif error is not None:
             log.error("generation of %s crashed", key, exc_info=error)
@@ -237,40 +252,51 @@ class Prefetcher:
 
     # --- filling ahead -------------------------------------------------------------------
 
-    async def fill(
-        self,
-        learner_id: str,
-        clock_headers: Headers,
-        items: list[StudyItem] | None = None,
-        known: dict[CardKey, CardPublic | None] | None = None,
-    ) -> None:
-        """Starts generation for every missing card of the learner's next K items.
+    @property
+    def window_size(self) -> int:
+        """How many next items one `/next` read asks for: the K to prefetch and one more, so that
+        once the first is reviewed the window still holds K (the reviewed item leaves it)."""
+        return self.settings.prefetch_depth + 1
 
-        `items`: the next items as the caller just read them (else they are asked for);
-        `known`: stored cards the caller just read, by card (None: not stored), not read again.
-        """
+    def _remember_window(
+        self, learner_id: str, items: list[StudyItem], known: dict[CardKey, CardPublic | None] | None
+    ) -> _Window:
+        window = _Window(items=list(items), stored=dict(known or {}))
+        self._windows[learner_id] = window
+        return window
+
+    async def fill(self, learner_id: str, clock_headers: Headers) -> None:
+        """Reads the learner's next items and starts generation for every missing card of the first K."""
         if self.settings.prefetch_depth == 0:
             return
-        known = known or {}
         try:
-            if items is None:
-                items = await self.scheduler.next_items(
-                    learner_id, self.settings.prefetch_depth, clock_headers
-                )
-            for item in items[: self.settings.prefetch_depth]:
+            items = await self.scheduler.next_items(learner_id, self.window_size, clock_headers)
+        except ServiceError as exc:
+            log.warning("prefetch for learner %s stopped: %s", learner_id, exc.message)
+            return
+        await self._fill(learner_id, self._remember_window(learner_id, items, None))
+
+    async def _fill(self, learner_id: str, window: _Window) -> None:
+        """Starts generation for every missing card of the window's first K items; the stored
+        cards it reads are added to the window, so a later fill does not read them again."""
+        if self.settings.prefetch_depth == 0:
+            return
+        try:
+            for item in window.items[: self.settings.prefetch_depth]:
                 kinds = [
                     k for k in item.card_kinds if not self.is_generating(item_card_key(learner_id, item, k))
                 ]
                 if not kinds:
                     continue
                 keys = [item_card_key(learner_id, item, k) for k in kinds]
-                if all(key in known for key in keys):
-                    missing = [k for k, key in zip(kinds, keys, strict=True) if known[key] is None]
-                else:
+                if not all(key in window.stored for key in keys):
                     stored = await self.stored_cards(learner_id, item)
-                    missing = [k for k in kinds if k.value not in stored]
-                for kind in missing:
-                    self.ensure(learner_id, item, kind, checked=True)
+                    window.stored.update(
+                        (key, stored.get(k.value)) for k, key in zip(kinds, keys, strict=True)
+                    )
+                for kind, key in zip(kinds, keys, strict=True):
+                    if window.stored[key] is None:
+                        self.ensure(learner_id, item, kind, checked=True)
         except ServiceError as exc:
             log.warning("prefetch for learner %s stopped: %s", learner_id, exc.message)
 
@@ -283,18 +309,35 @@ class Prefetcher:
         known: dict[CardKey, CardPublic | None] | None = None,
         force: bool = False,
     ) -> None:
-        """Schedules `fill` in the background unless one is already running for this learner.
+        """Fills in the background unless a fill is already running for this learner.
 
-        `force` (a review that opened an angle) runs it anyway: the running one may have
-        read the study items before the angle existed.
+        `items`: the next items as the caller just read them (else `/next` is asked); they become
+        the learner's window. `known`: stored cards the caller just read, by card (None: not
+        stored), not read again. `force` (a review that opened an angle) runs it anyway: the
+        running one may have read the study items before the angle existed.
         """
+        window = None if items is None else self._remember_window(learner_id, items, known)
         running = self._filling.get(learner_id)
         if running is not None and not running.done() and not force:
             return
-        task = asyncio.create_task(self.fill(learner_id, clock_headers, items, known))
+        fill = self.fill(learner_id, clock_headers) if window is None else self._fill(learner_id, window)
+        task = asyncio.create_task(fill)
         self._filling[learner_id] = task
         self._background.add(task)
         task.add_done_callback(lambda done: self._fill_done(learner_id, done))
+
+    def fill_after_review(
+        self, learner_id: str, clock_headers: Headers, item_type: ItemType, item_id: int
+    ) -> None:
+        """After an ordinary review the fill starts at once: on the learner's window less the
+        reviewed item (still K items, the last one new to the prefetch), without asking `/next`
+        again; with no window yet (no `/next` read by this process), `/next` is asked."""
+        window = self._windows.get(learner_id)
+        if window is None:
+            self.request_fill(learner_id, clock_headers)
+            return
+        left = [i for i in window.items if (i.item_type, i.item_id) != (item_type, item_id)]
+        self.request_fill(learner_id, clock_headers, items=left, known=window.stored)
 
     def _fill_done(self, learner_id: str, task: asyncio.Task[None]) -> None:
         self._background.discard(task)

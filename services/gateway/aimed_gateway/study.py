@@ -72,8 +72,9 @@ async def next_item(
     clock_headers: Headers,
     wait_s: float,
 ) -> StudyNext:
-    # One read of the calendar serves the answer (the first item) and the prefetch (the next K).
-    items = await scheduler.next_items(learner_id, max(1, prefetcher.settings.prefetch_depth), clock_headers)
+    # One read of the calendar serves the answer (the first item) and the prefetch (the next K,
+    # and after this item's review the next K again, with one more: see Prefetcher.window_size).
+    items = await scheduler.next_items(learner_id, prefetcher.window_size, clock_headers)
     if not items:
         return StudyNext(status="done", message="No hay repasos pendientes ni temas nuevos para hoy.")
     item = items[0]
@@ -178,6 +179,8 @@ async def record_review(
             variant = "already_running" if prefetcher.is_generating(key) else "started"
         # The angle is a new study item: the next items must be read again to start its variant.
         prefetcher.request_fill(learner_id, clock_headers, force=True)
+    else:
+        prefetcher.fill_after_review(learner_id, clock_headers, outcome.item_type, outcome.item_id)
     return ReviewResult(
         review_id=outcome.review_id,
         replayed=outcome.replayed,
