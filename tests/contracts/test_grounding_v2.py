@@ -140,6 +140,61 @@ def test_vignette_values_may_recur_in_the_explanation_and_rubric() -> None:
     assert codes(mcq) == [("number_not_in_context", "explanation")]
 
 
+def test_a_claim_about_the_patient_may_name_what_the_vignette_names() -> None:
+    mcq = {
+        "schema_version": 1,
+        "kind": "drill_mcq",
+        "topic": TOPIC,
+        "level": 1,
+        "angle": None,
+        "sources": [SOURCES[0], CONTEXT.split(". ")[4] + "."],
+        "vignette": "Mujer de 84 años, 58 kg, con FA, bradipsiquia y edemas maleolares.",
+        "question": "¿Qué dosis de apixabán le corresponde?",
+        "options": ["2,5 mg cada 12 h", "5 mg cada 12 h", "150 mg cada 12 h", "10 mg cada 12 h"],
+        "answer_index": 0,
+        "explanation": (
+            "Pese a la bradipsiquia y los edemas, con 84 años y 58 kg la dosis se reduce a 2,5 mg cada 12 h."
+        ),
+        "option_rationales": [
+            "Correcta: 84 años y 58 kg.",
+            "Incorrecta: es la dosis sin criterios de reducción.",
+            "Incorrecta: es la dosis del dabigatrán.",
+            "Incorrecta: 10 mg no es una dosis de la guía.",
+        ],
+    }
+    assert codes(mcq) == []
+    # A finding neither the context nor the vignette names is still an invention...
+    mcq["explanation"] = "Pese a la ascitis, con 84 años y 58 kg la dosis se reduce a 2,5 mg cada 12 h."
+    report = check_card(mcq, CONTEXT, topic=TOPIC)
+    assert [(i.code, i.field, i.evidence) for i in report.issues] == [
+        ("unsupported_term", "explanation", "ascitis")
+    ]
+    # ...and a claim that does not reason about the patient (a BattleCard) gets no vignette.
+    assert codes(battlecard("En la FA con bradipsiquia, apixabán.")) == [("unsupported_term", "summary")]
+
+
+def test_a_ratio_written_with_a_slash_supports_the_word_cociente() -> None:
+    def pleural(context: str, summary: str, point: str) -> list[Any]:
+        card = battlecard_payload(
+            "Derrame pleural",
+            summary,
+            [(point, 0), ("Es exudado si lo cumple.", 0), ("Se mide en el líquido pleural.", 0)],
+            [context],
+        )
+        return [i.evidence for i in check_card(card, context, topic="Derrame pleural").issues]
+
+    ratio = "Es exudado si proteínas líquido pleural/suero > 0,5 o LDH > 200 U/L."
+    assert (
+        pleural(
+            ratio, "El cociente de proteínas líquido pleural/suero > 0,5 indica exudado.", "Cociente > 0,5."
+        )
+        == []
+    )
+    # A slash inside a unit ("U/L") writes no ratio: the word stays unsupported.
+    units = "Es exudado si LDH > 200 U/L en el líquido pleural."
+    assert pleural(units, "Un cociente de LDH > 200 U/L indica exudado.", "LDH > 200 U/L.") == ["cociente"]
+
+
 # -- facts are strict ------------------------------------------------------------------
 
 

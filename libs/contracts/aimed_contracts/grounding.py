@@ -20,8 +20,8 @@ per process. Issue codes (docs/cards.md explains each):
 Claims are the fields that state medical facts: summary, key point texts, red flags,
 the correct option, explanation, model answer and rubric items. The vignette (a made-up
 patient), the question and the distractors are exempt from the number and term checks;
-the vignette's values may recur in the explanation, the correct option, the model answer
-and the rubric, and an option rationale may cite the context, the options or the vignette.
+the vignette's values and words may recur in the explanation, the correct option, the model
+answer and the rubric, and an option rationale may cite the context, the options or the vignette.
 """
 
 from __future__ import annotations
@@ -409,6 +409,7 @@ class _Gate:
         self.terms_checked = 0
         self.sources = [s if isinstance(s, str) else "" for s in _list_at(data, "sources")]
         self._indexes: dict[tuple[str, ...], QuantityIndex] = {}
+        self._vocabularies: dict[tuple[str, ...], Vocabulary] = {}
 
     def issue(
         self,
@@ -456,11 +457,19 @@ class _Gate:
                     evidence=quantity.text,
                 )
 
-    def check_terms(self, field: str, text: str) -> None:
+    def check_terms(self, claim: _Claim) -> None:
+        field, text = claim.field, claim.text
+        # A claim that reasons about the vignette's patient may name what the vignette names
+        # ("mareo al levantarse", "creatinina en ascenso"), as it may repeat its values.
+        vignette = self._vocabulary_with(claim.also)
         reported: set[str] = set()
         for name in designated_names(text):
             self.terms_checked += 1
-            if name not in self.context.designated and name not in reported:
+            if (
+                name not in self.context.designated
+                and name not in reported
+                and (vignette is None or not vignette.supports(name))
+            ):
                 reported.add(name)
                 self.issue(
                     "unsupported_term",
@@ -475,7 +484,11 @@ class _Gate:
                 continue
             self.terms_checked += 1
             folded = fold(word)
-            if folded not in reported and not self.context.vocabulary.supports(word):
+            if (
+                folded not in reported
+                and not self.context.vocabulary.supports(word)
+                and (vignette is None or not vignette.supports(word))
+            ):
                 reported.add(folded)
                 self.issue(
                     "unsupported_term",
@@ -485,6 +498,15 @@ class _Gate:
                     claim=text,
                     evidence=word,
                 )
+
+    def _vocabulary_with(self, also: list[str]) -> Vocabulary | None:
+        """The words of texts the claim may repeat besides the context (the vignette)."""
+        if not also:
+            return None
+        cache_key = tuple(also)
+        if cache_key not in self._vocabularies:
+            self._vocabularies[cache_key] = Vocabulary(also)
+        return self._vocabularies[cache_key]
 
     def _index_with(self, also: list[str]) -> QuantityIndex | None:
         """The numbers of texts the claim may repeat besides the context (the vignette)."""
@@ -708,7 +730,7 @@ class _Gate:
     def check_claims(self) -> None:
         for claim in _claims(self.data):
             self.check_numbers(claim)
-            self.check_terms(claim.field, claim.text)
+            self.check_terms(claim)
             if claim.role in ("key_point", "rubric"):
                 self.check_cited_source(claim)
             if claim.role not in ("red_flag", "correct_option"):

@@ -33,7 +33,10 @@ abbreviations with their expansions. Two words match when they share a form:
   ("hipertensión" / "tensión", "hiperpotasemia" / "potasio", "hiponatremia" / "sodio");
 - an abbreviation matches its expansion either way: the table's pairs ("K" ↔ "potasio",
   "TA" ↔ "tensión arterial", "PLT" ↔ "plaquetas", "NaHCO3" ↔ "bicarbonato"), and
-  definitions in the context ("fibrilación auricular (FA)", "FA (fibrilación auricular)").
+  definitions in the context ("fibrilación auricular (FA)", "FA (fibrilación auricular)");
+- a ratio written with a slash between two words that are not units ("glucosa LCR/sangre",
+  "proteínas líquido pleural/suero") supports the words that name a ratio (`RATIO_WORDS`:
+  "cociente", "razón", "ratio"), as "≥" supports "mayor o igual".
 
 Snowball and simplemma are used together on purpose: simplemma knows irregular forms and
 gives the lemma whose frequency decides "term or not"; Snowball's suffix stripping
@@ -312,6 +315,19 @@ _LEVEL = re.compile(r"(?P<root>[a-z]+?)(?:emia|uria)")
 _LATIN_ROOTS = {"natr": "sodi", "kal": "potas", "ferr": "hierr"}
 
 
+# A slash between two words, neither of them a unit ("LCR/sangre", not "mg/dL").
+_WORD_RATIO = re.compile(r"([^\W\d_]{2,})\s?/\s?([^\W\d_]{2,})")
+RATIO_WORDS: tuple[str, ...] = ("cociente", "razón", "ratio")
+
+
+def writes_a_ratio(text: str) -> bool:
+    """Does the text write a ratio of two things with a slash ("glucosa LCR/sangre")?"""
+    return any(
+        fold(left) not in UNIT_SPELLINGS and fold(right) not in UNIT_SPELLINGS
+        for left, right in _WORD_RATIO.findall(text)
+    )
+
+
 class Vocabulary:
     """The words of some texts, indexed for the question "do they support this word?"."""
 
@@ -322,6 +338,9 @@ class Vocabulary:
         texts = list(texts)
         written: set[str] = set()
         for text in texts:
+            if writes_a_ratio(text):
+                for word in RATIO_WORDS:
+                    self._add(word)
             for word in set(words(text)):
                 self._add(word)
                 if _is_abbreviation(word):
