@@ -25,6 +25,7 @@ from aimed_cardgen import (
 from aimed_cardgen.errors import InvalidOutput, UngroundedOutput
 from aimed_cardgen.hooks import AttemptOutcome
 from aimed_cardgen.model_server import LlamaServerBackend, OpenAICompatibleBackend
+from aimed_contracts import grounding
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_DRILL_MCQ, EXAMPLE_TOPIC
 from aimed_contracts.prompts import ContextPassage, GenerationTask
 from tests.generator.fakes import FakeBackend
@@ -217,3 +218,29 @@ def test_a_draft_keeps_a_bad_answer_that_generate_refuses() -> None:
     [attempt] = asyncio.run(draft()).attempts
     assert attempt.completion.text == "no es JSON"
     assert attempt.judgement.card is None and not attempt.judgement.valid
+
+
+def test_the_gate_learns_the_context_while_the_model_writes() -> None:
+    """A new context is indexed (words, numbers, sentences) in a worker thread during the
+    first attempt, so the judgement after it finds the context learned and only checks the card."""
+    context_index: Any = grounding._context_index
+    context_index.cache_clear()
+
+    async def run() -> tuple[int, CardResult]:
+        backend = FakeBackend(answers=[EXAMPLE_DRILL_MCQ], gate=asyncio.Event())
+        async with open_generator(CardGeneratorConfig(), backend=backend) as generator:
+            card = asyncio.create_task(generator.generate(TASK, GenerationOptions(seed=3)))
+            for _ in range(500):  # the model is still "writing" (held at the gate)
+                if context_index.cache_info().currsize:
+                    break
+                await asyncio.sleep(0.01)
+            learned_while_writing = context_index.cache_info().currsize
+            assert not card.done() and len(backend.calls) == 1
+            backend.gate.set()
+            return learned_while_writing, await card
+
+    learned_while_writing, result = asyncio.run(run())
+    assert learned_while_writing == 1
+    assert result.grounding_report["valid"] is True
+    info = context_index.cache_info()
+    assert (info.misses, info.hits) == (1, 1)  # learned once, found by the judgement

@@ -24,6 +24,7 @@ from aimed_cardgen.results import CardResult, ContextUsed, GenerationInfo, Polic
 from aimed_cardgen.slot_affinity import SlotAffinity, prefix_key
 from aimed_cardgen.verdict import Attempt, choose, judge
 from aimed_contracts.errors import ServiceError
+from aimed_contracts.grounding import prepare_context
 from aimed_contracts.markdown import render_markdown
 from aimed_contracts.prompts import GenerationTask
 
@@ -122,21 +123,32 @@ class CardGenerator:
             schema = structured_output_schema(fitted.task, choices) if options.schema else None
             budget_ms = (time.perf_counter() - budget_start) * 1000
             contexts = [c.text for c in fitted.task.contexts]
+            # The gate learns the context (words, numbers, sentences) in a worker thread while
+            # the model writes, so the first card of a new context costs the gate what any
+            # later card costs; awaited before the first judgement, so nothing is learned twice.
+            preparing = asyncio.create_task(
+                asyncio.to_thread(prepare_context, contexts, topic=fitted.task.topic)
+            )
             attempts: list[Attempt] = []
             gate_ms = 0.0
             # The slot that served this topic's last card still holds its prompt (slot_affinity).
             with self.slots.slot(prefix_key(fitted.task), info.slots) as slot:
                 for number in range(1, options.attempts + 1):
                     seed = (base_seed + number - 1) % SEED_SPACE
-                    completion = await self.backend.complete(
-                        fitted.messages,
-                        schema=schema,
-                        schema_name=f"aimed_{kind}",
-                        seed=seed,
-                        max_tokens=options.max_tokens,
-                        temperature=self.temperature,
-                        slot=slot,
-                    )
+                    try:
+                        completion = await self.backend.complete(
+                            fitted.messages,
+                            schema=schema,
+                            schema_name=f"aimed_{kind}",
+                            seed=seed,
+                            max_tokens=options.max_tokens,
+                            temperature=self.temperature,
+                            slot=slot,
+                        )
+                    except BaseException:
+                        await asyncio.gather(preparing, return_exceptions=True)
+                        raise
+                    await preparing
                     gate_start = time.perf_counter()
                     judgement = await asyncio.to_thread(judge, completion.text, fitted.task, contexts)
                     gate_ms += (time.perf_counter() - gate_start) * 1000
