@@ -106,15 +106,15 @@ def idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-def grade_card(
-    gateway: Any, learner: Learner, card: dict[str, Any], grade: str = "fail", **answer: Any
+def review_shown(
+    gateway: Any, learner: Learner, study: dict[str, Any], grade: str = "good", **answer: Any
 ) -> httpx.Response:
-    """Grades `card` through the public API, at the state version `next` shows (a fresh client)."""
-    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
+    """Grades what a `GET /study/next` answer shows (its `card_to_grade_id`, unless `answer` names
+    another `card_id`), at the state version it shows."""
     return gateway.post(  # type: ignore[no-any-return]
         "/api/v1/study/reviews",
         json={
-            "card_id": card["id"],
+            "card_id": study["card_to_grade_id"],
             "grade": grade,
             "state_version": study["item"]["state"]["version"],
             "idempotency_key": idempotency_key(),
@@ -122,3 +122,11 @@ def grade_card(
         },
         headers=learner.headers,
     )
+
+
+def grade_card(
+    gateway: Any, learner: Learner, card: dict[str, Any], grade: str = "fail", **answer: Any
+) -> httpx.Response:
+    """Grades `card` through the public API, at the state version `next` shows (a fresh client)."""
+    study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
+    return review_shown(gateway, learner, study, grade, card_id=card["id"], **answer)

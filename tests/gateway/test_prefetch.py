@@ -20,7 +20,7 @@ from aimed_gateway.config import Settings
 from aimed_gateway.prefetch import Prefetcher
 from aimed_gateway.scheduler_client import SchedulerClient
 from aimed_generator.models import CardRequest
-from tests.gateway.services import Learner, gold_topic, grade_card, idempotency_key
+from tests.gateway.services import Learner, gold_topic, grade_card, review_shown
 
 
 class ScriptedGenerator:
@@ -197,16 +197,7 @@ def test_a_review_starts_the_next_items_cards_without_reading_next_again(
     study = gateway.get("/api/v1/study/next", headers=learner.headers).json()
     assert study["status"] == "ready", study
     assert {r.topic for r in generator.requests} == {gold_topic(0)["title"]}
-    review = gateway.post(
-        "/api/v1/study/reviews",
-        json={
-            "card_id": study["card_to_grade_id"],
-            "grade": "good",
-            "state_version": study["item"]["state"]["version"],
-            "idempotency_key": idempotency_key(),
-        },
-        headers=learner.headers,
-    )
+    review = review_shown(gateway, learner, study)
     assert review.status_code == 200, review.text
 
     deadline = time.monotonic() + 5

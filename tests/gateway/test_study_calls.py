@@ -22,7 +22,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from tests.gateway.conftest import GatewayFactory
-from tests.gateway.services import Learner, idempotency_key
+from tests.gateway.services import Learner, review_shown
 
 CALLS_BEFORE = 9
 CALLS_NOW = 4
@@ -72,16 +72,7 @@ def test_one_study_step_costs_four_scheduler_calls(gateway_factory: GatewayFacto
     study = gateway.get("/api/v1/study/next", headers=learner.headers)
     assert study.status_code == 200, study.text
     assert study.json()["status"] == "ready"
-    review = gateway.post(
-        "/api/v1/study/reviews",
-        json={
-            "card_id": study.json()["card_to_grade_id"],
-            "grade": "good",
-            "state_version": study.json()["item"]["state"]["version"],
-            "idempotency_key": idempotency_key(),
-        },
-        headers=learner.headers,
-    )
+    review = review_shown(gateway, learner, study.json())
     assert review.status_code == 200, review.text
 
     calls = [_describe(r) for r in _settled(seen)]
