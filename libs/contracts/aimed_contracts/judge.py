@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 # The gate's own list of claims, so the judge reads exactly the fields the gate checks.
-from aimed_contracts.grounding import GroundingIssue, GroundingReport
+from aimed_contracts.grounding import GroundingIssue, GroundingReport, IssueCode, _excerpt
 from aimed_contracts.grounding import _claims as gate_claims
+from aimed_contracts.grounding import _issue as gate_issue
 from aimed_contracts.sentences import split_sentences
 
 Verdict = Literal["supported", "contradicted", "not_in_context"]
@@ -166,11 +167,6 @@ def parse_verdict(text: str, n_sentences: int) -> ClaimVerdict:
     return ClaimVerdict(verdict=verdict, evidence=evidence - 1)
 
 
-def _excerpt(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def judge_issues(
     claims: Sequence[Claim], outcomes: Sequence[Outcome], sentences: Sequence[str]
 ) -> list[GroundingIssue]:
@@ -189,31 +185,18 @@ def judge_issues(
             if outcome.verdict == "supported":
                 continue
             sentence = sentences[outcome.evidence] if 0 <= outcome.evidence < len(sentences) else None
-            if outcome.verdict == "contradicted":
-                issues.append(
-                    GroundingIssue(
-                        code="judge_contradicted",
-                        field=claim.field,
-                        message=f"the judge found “{_excerpt(claim.text)}” contradicted by context "
-                        f"sentence {outcome.evidence + 1}: “{_excerpt(sentence or '')}”",
-                        claim=claim.text,
-                        closest_sentence=sentence,
-                        message_es="El revisor automático considera que esta afirmación contradice "
-                        "la frase del contexto indicada.",
-                    )
+            code: IssueCode = "judge_contradicted"
+            message = (
+                f"the judge found “{_excerpt(claim.text)}” contradicted by context sentence "
+                f"{outcome.evidence + 1}: “{_excerpt(sentence or '')}”"
+            )
+            if outcome.verdict != "contradicted":
+                code = "judge_not_in_context"
+                message = (
+                    f"the judge found no support for “{_excerpt(claim.text)}” in the context "
+                    f"(closest: sentence {outcome.evidence + 1})"
                 )
-            else:
-                issues.append(
-                    GroundingIssue(
-                        code="judge_not_in_context",
-                        field=claim.field,
-                        message=f"the judge found no support for “{_excerpt(claim.text)}” in the context "
-                        f"(closest: sentence {outcome.evidence + 1})",
-                        claim=claim.text,
-                        closest_sentence=sentence,
-                        message_es="El revisor automático no encuentra esta afirmación en el contexto.",
-                    )
-                )
+            issues.append(gate_issue(code, claim.field, message, claim=claim.text, closest_sentence=sentence))
         else:
             unchecked.append(claim)
             if failure is None and outcome is not None:
