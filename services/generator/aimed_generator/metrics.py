@@ -5,63 +5,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from aimed_cardgen import SlotLimiter
 from aimed_cardgen.hooks import AttemptOutcome
 
+PREFIX = "aimed_generator_"
+
 
 class GeneratorMetrics:
     def __init__(self, limiter: SlotLimiter) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "aimed_generator_requests",
+        self.requests = self._counter(
+            "requests",
             "HTTP requests by route template, method and status code.",
-            ["route", "method", "status"],
-            registry=self.registry,
+            "route",
+            "method",
+            "status",
         )
         self.latency = Histogram(
-            "aimed_generator_request_seconds",
+            f"{PREFIX}request_seconds",
             "HTTP request latency by route template.",
             ["route"],
             buckets=(0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160),
             registry=self.registry,
         )
-        self.tokens = Counter(
-            "aimed_generator_tokens",
-            "Tokens spent on the model server, by type (prompt or completion).",
-            ["type"],
-            registry=self.registry,
+        self.tokens = self._counter(
+            "tokens", "Tokens spent on the model server, by type (prompt or completion).", "type"
         )
-        self.attempts = Counter(
-            "aimed_generator_attempts",
-            "Generation attempts, by outcome (valid, ungrounded, invalid).",
-            ["outcome"],
-            registry=self.registry,
+        self.attempts = self._counter(
+            "attempts", "Generation attempts, by outcome (valid, ungrounded, invalid).", "outcome"
         )
-        self.retries = Counter(
-            "aimed_generator_retries",
-            "Attempts beyond the first of a request (a card failed and was regenerated).",
-            registry=self.registry,
+        self.retries = self._counter(
+            "retries", "Attempts beyond the first of a request (a card failed and was regenerated)."
         )
-        self.refusals = Counter(
-            "aimed_generator_refusals",
+        self.refusals = self._counter(
+            "refusals",
             "Card requests answered with an error, by reason (the envelope's error type).",
-            ["reason"],
-            registry=self.registry,
+            "reason",
         )
-        self.cards = Counter(
-            "aimed_generator_cards",
-            "Cards returned, by kind and whether they passed the grounding gate.",
-            ["kind", "grounded"],
-            registry=self.registry,
+        self.cards = self._counter(
+            "cards", "Cards returned, by kind and whether they passed the grounding gate.", "kind", "grounded"
         )
-        in_flight = Gauge(
-            "aimed_generator_in_flight", "Requests holding a model slot.", registry=self.registry
-        )
-        in_flight.set_function(lambda: limiter.in_flight)
-        queued = Gauge("aimed_generator_queued", "Requests waiting for a slot.", registry=self.registry)
-        queued.set_function(lambda: limiter.waiting)
+        self._gauge("in_flight", "Requests holding a model slot.", lambda: limiter.in_flight)
+        self._gauge("queued", "Requests waiting for a slot.", lambda: limiter.waiting)
+
+    def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
+        return Counter(f"{PREFIX}{name}", documentation, labels, registry=self.registry)
+
+    def _gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        Gauge(f"{PREFIX}{name}", documentation, registry=self.registry).set_function(read)
 
     def count_attempt(
         self, *, prompt_tokens: int, completion_tokens: int, outcome: AttemptOutcome, retry: bool
