@@ -114,9 +114,9 @@ def test_a_graded_analyte_word_is_supported_by_the_analyte_the_context_names() -
     assert codes(battlecard("La hiperkalemia grave se trata con gluconato cálcico."), topic=None) == []
 
 
-def test_vignette_values_may_recur_in_the_explanation_and_rubric() -> None:
-    vignette = "Mujer de 84 años, 58 kg, creatinina 1,7 mg/dL, con FA."
-    mcq = {
+def apixaban_mcq(vignette: str, explanation: str) -> dict[str, Any]:
+    """An MCQ on the apixabán dose reduction, about the patient of `vignette`."""
+    return {
         "schema_version": 1,
         "kind": "drill_mcq",
         "topic": TOPIC,
@@ -127,7 +127,7 @@ def test_vignette_values_may_recur_in_the_explanation_and_rubric() -> None:
         "question": "¿Qué dosis de apixabán le corresponde?",
         "options": ["2,5 mg cada 12 h", "5 mg cada 12 h", "150 mg cada 12 h", "10 mg cada 12 h"],
         "answer_index": 0,
-        "explanation": "Con 84 años y 58 kg cumple dos criterios: la dosis se reduce a 2,5 mg cada 12 h.",
+        "explanation": explanation,
         "option_rationales": [
             "Correcta: 84 años y 58 kg.",
             "Incorrecta: es la dosis sin criterios de reducción.",
@@ -135,33 +135,23 @@ def test_vignette_values_may_recur_in_the_explanation_and_rubric() -> None:
             "Incorrecta: 10 mg no es una dosis de la guía.",
         ],
     }
+
+
+def test_vignette_values_may_recur_in_the_explanation_and_rubric() -> None:
+    mcq = apixaban_mcq(
+        "Mujer de 84 años, 58 kg, creatinina 1,7 mg/dL, con FA.",
+        "Con 84 años y 58 kg cumple dos criterios: la dosis se reduce a 2,5 mg cada 12 h.",
+    )
     assert codes(mcq) == []
     mcq["explanation"] = "Con 84 años y 55 kg cumple dos criterios."
     assert codes(mcq) == [("number_not_in_context", "explanation")]
 
 
 def test_a_claim_about_the_patient_may_name_what_the_vignette_names() -> None:
-    mcq = {
-        "schema_version": 1,
-        "kind": "drill_mcq",
-        "topic": TOPIC,
-        "level": 1,
-        "angle": None,
-        "sources": [SOURCES[0], CONTEXT.split(". ")[4] + "."],
-        "vignette": "Mujer de 84 años, 58 kg, con FA, bradipsiquia y edemas maleolares.",
-        "question": "¿Qué dosis de apixabán le corresponde?",
-        "options": ["2,5 mg cada 12 h", "5 mg cada 12 h", "150 mg cada 12 h", "10 mg cada 12 h"],
-        "answer_index": 0,
-        "explanation": (
-            "Pese a la bradipsiquia y los edemas, con 84 años y 58 kg la dosis se reduce a 2,5 mg cada 12 h."
-        ),
-        "option_rationales": [
-            "Correcta: 84 años y 58 kg.",
-            "Incorrecta: es la dosis sin criterios de reducción.",
-            "Incorrecta: es la dosis del dabigatrán.",
-            "Incorrecta: 10 mg no es una dosis de la guía.",
-        ],
-    }
+    mcq = apixaban_mcq(
+        "Mujer de 84 años, 58 kg, con FA, bradipsiquia y edemas maleolares.",
+        "Pese a la bradipsiquia y los edemas, con 84 años y 58 kg la dosis se reduce a 2,5 mg cada 12 h.",
+    )
     assert codes(mcq) == []
     # A finding neither the context nor the vignette names is still an invention...
     mcq["explanation"] = "Pese a la ascitis, con 84 años y 58 kg la dosis se reduce a 2,5 mg cada 12 h."
