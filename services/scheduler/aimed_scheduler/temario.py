@@ -470,14 +470,7 @@ def import_temario(
     report.topics_imported = len(plan.topics)
     report.angles_imported = len(plan.angles)
     report.topics = [
-        TemarioTopicPreview(
-            title=topic.title,
-            modulo=topic.modulo,
-            priority=topic.priority,
-            date_assigned=topic.date_assigned,
-            due_at=state.due_at,
-            level=state.level,
-        )
+        repository.from_row(TemarioTopicPreview, topic, due_at=state.due_at, level=state.level)
         for _, topic, state in plan.topics
     ]
     if dry_run:
