@@ -11,12 +11,10 @@ from aimed_gateway.prefetch import Prefetcher, card_key, is_generator_busy, is_g
 from aimed_gateway.scheduler_client import Headers, SchedulerClient
 from aimed_gateway.schemas import (
     GRADES,
-    AnglePublic,
     CardPublic,
     GradePreview,
     ReviewCreate,
     ReviewResult,
-    SrsStatePublic,
     StudyItemPublic,
     StudyNext,
 )
@@ -181,19 +179,11 @@ async def record_review(
         prefetcher.request_fill(learner_id, clock_headers, force=True)
     else:
         prefetcher.fill_after_review(learner_id, clock_headers, outcome.item_type, outcome.item_id)
-    return ReviewResult(
-        review_id=outcome.review_id,
-        replayed=outcome.replayed,
-        item_type=outcome.item_type.value,
-        item_id=outcome.item_id,
-        grade=review.grade,
-        reviewed_at=outcome.reviewed_at,
-        correct=outcome.correct,
-        correct_option=outcome.correct_option,
-        state=SrsStatePublic.model_validate(outcome.state.model_dump(mode="json")),
-        angle_created=AnglePublic.model_validate(angle.model_dump(mode="json"))
-        if angle is not None
-        else None,
-        variant_generation=variant,  # type: ignore[arg-type]
-        message=message,
+    return ReviewResult.model_validate(
+        {
+            **outcome.model_dump(mode="json", exclude={"question"}),
+            "grade": review.grade,  # as sent (a replay answers the first submit's outcome)
+            "variant_generation": variant,
+            "message": message,
+        }
     )
