@@ -161,6 +161,13 @@ def test_a_claim_about_the_patient_may_name_what_the_vignette_names() -> None:
     ]
     # ...and a claim that does not reason about the patient (a BattleCard) gets no vignette.
     assert codes(battlecard("En la FA con bradipsiquia, apixabán.")) == [("unsupported_term", "summary")]
+    # A name completed by a capital letter is matched as a pair: the vignette's "hepatitis C"
+    # supports "hepatitis C", not "hepatitis B".
+    mcq["vignette"] = "Mujer de 84 años, 58 kg, con FA y hepatitis C."
+    mcq["explanation"] = "Pese a la hepatitis C, con 84 años y 58 kg la dosis se reduce a 2,5 mg cada 12 h."
+    assert codes(mcq) == []
+    mcq["explanation"] = mcq["explanation"].replace("hepatitis C", "hepatitis B")
+    assert codes(mcq) == [("unsupported_term", "explanation")]
 
 
 def test_a_ratio_written_with_a_slash_supports_the_word_cociente() -> None:

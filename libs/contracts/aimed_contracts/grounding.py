@@ -399,6 +399,21 @@ _KEY_MARGIN = 0.34  # a distractor better supported than the key by this much
 _ENTITY_MIN_WEIGHT = 2  # a shared term names the same entity
 
 
+class _Vignette:
+    """The words and designated names of the vignette a claim may repeat (none: supports nothing)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.designated = {name for text in texts for name in designated_names(text)}
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.texts)
+
+    def supports(self, word: str) -> bool:
+        return bool(self.texts) and self.vocabulary.supports(word)
+
+
 class _Gate:
     def __init__(self, data: Mapping[str, Any], context: _ContextIndex) -> None:
         self.data = data
@@ -409,7 +424,7 @@ class _Gate:
         self.terms_checked = 0
         self.sources = [s if isinstance(s, str) else "" for s in _list_at(data, "sources")]
         self._indexes: dict[tuple[str, ...], QuantityIndex] = {}
-        self._vocabularies: dict[tuple[str, ...], Vocabulary] = {}
+        self._vignettes: dict[tuple[str, ...], _Vignette] = {}
 
     def issue(
         self,
@@ -459,16 +474,13 @@ class _Gate:
 
     def check_terms(self, claim: _Claim) -> None:
         field, text = claim.field, claim.text
-        # A claim that reasons about the vignette's patient may name what the vignette names
-        # ("mareo al levantarse", "creatinina en ascenso"), as it may repeat its values.
-        vignette = self._vocabulary_with(claim.also)
         reported: set[str] = set()
         for name in designated_names(text):
             self.terms_checked += 1
             if (
                 name not in self.context.designated
                 and name not in reported
-                and (vignette is None or not vignette.supports(name))
+                and name not in self._vignette(claim.also).designated
             ):
                 reported.add(name)
                 self.issue(
@@ -487,7 +499,7 @@ class _Gate:
             if (
                 folded not in reported
                 and not self.context.vocabulary.supports(word)
-                and (vignette is None or not vignette.supports(word))
+                and not self._vignette(claim.also).supports(word)
             ):
                 reported.add(folded)
                 self.issue(
@@ -499,14 +511,15 @@ class _Gate:
                     evidence=word,
                 )
 
-    def _vocabulary_with(self, also: list[str]) -> Vocabulary | None:
-        """The words of texts the claim may repeat besides the context (the vignette)."""
-        if not also:
-            return None
+    def _vignette(self, also: list[str]) -> _Vignette:
+        """The words of texts the claim may repeat besides the context (the vignette): a
+        claim that reasons about the patient may name what the vignette names ("mareo al
+        levantarse", "creatinina en ascenso"), as it may repeat its values. Built only for a
+        term the context does not support."""
         cache_key = tuple(also)
-        if cache_key not in self._vocabularies:
-            self._vocabularies[cache_key] = Vocabulary(also)
-        return self._vocabularies[cache_key]
+        if cache_key not in self._vignettes:
+            self._vignettes[cache_key] = _Vignette(also)
+        return self._vignettes[cache_key]
 
     def _index_with(self, also: list[str]) -> QuantityIndex | None:
         """The numbers of texts the claim may repeat besides the context (the vignette)."""
