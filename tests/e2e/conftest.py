@@ -137,7 +137,10 @@ class RunningStack:
         return learner
 
 
-@pytest.fixture(scope="session")
+# Package scope (tests/e2e is a package for that): the stack stops after the last browser test
+# instead of at the end of the session, so the demo model no longer writes the learners'
+# prefetched cards on the shared cores while the rest of the suite runs.
+@pytest.fixture(scope="package")
 def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     if not CHROMIUM.is_file():
         pytest.fail("Debian's Chromium is missing at /usr/bin/chromium: run `make setup`")
