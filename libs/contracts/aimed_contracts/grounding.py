@@ -400,7 +400,8 @@ _ENTITY_MIN_WEIGHT = 2  # a shared term names the same entity
 
 
 class _Vignette:
-    """The words and designated names of the vignette a claim may repeat (none: supports nothing)."""
+    """What of the vignette a claim may repeat: its words, designated names and numbers
+    (no vignette: supports nothing). Each part is built when first asked for."""
 
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
@@ -409,6 +410,10 @@ class _Vignette:
     @cached_property
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.texts)
+
+    @cached_property
+    def quantities(self) -> QuantityIndex:
+        return QuantityIndex(self.texts)
 
     def supports(self, word: str) -> bool:
         return bool(self.texts) and self.vocabulary.supports(word)
@@ -423,7 +428,6 @@ class _Gate:
         self.numbers_checked = 0
         self.terms_checked = 0
         self.sources = [s if isinstance(s, str) else "" for s in _list_at(data, "sources")]
-        self._indexes: dict[tuple[str, ...], QuantityIndex] = {}
         self._vignettes: dict[tuple[str, ...], _Vignette] = {}
 
     def issue(
@@ -512,10 +516,9 @@ class _Gate:
                 )
 
     def _vignette(self, also: list[str]) -> _Vignette:
-        """The words of texts the claim may repeat besides the context (the vignette): a
-        claim that reasons about the patient may name what the vignette names ("mareo al
-        levantarse", "creatinina en ascenso"), as it may repeat its values. Built only for a
-        term the context does not support."""
+        """The texts the claim may repeat besides the context (the vignette): a claim that
+        reasons about the patient may name what the vignette names ("mareo al levantarse",
+        "creatinina en ascenso") and repeat its values. One per vignette and card."""
         cache_key = tuple(also)
         if cache_key not in self._vignettes:
             self._vignettes[cache_key] = _Vignette(also)
@@ -523,12 +526,7 @@ class _Gate:
 
     def _index_with(self, also: list[str]) -> QuantityIndex | None:
         """The numbers of texts the claim may repeat besides the context (the vignette)."""
-        if not also:
-            return None
-        cache_key = tuple(also)
-        if cache_key not in self._indexes:
-            self._indexes[cache_key] = QuantityIndex(also)
-        return self._indexes[cache_key]
+        return self._vignette(also).quantities if also else None
 
     # -- meaning -------------------------------------------------------------------
 
