@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from aimed_cardgen import CardGeneratorConfig, ModelServerConfig, output_schema
-from aimed_cardgen.model_server import LlamaServerBackend
+from aimed_cardgen.model_server import CompletionRequest, LlamaServerBackend
 from aimed_contracts.prompts import GenerationTask, build_messages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,12 +66,14 @@ def request_body(
     """The chat request the generator sends for `task`, whichever checkout is imported."""
     return backend._completion_body(
         "demo",
-        build_messages(task),
-        schema=output_schema.structured_output_schema(task),
-        schema_name=f"aimed_{task.card_kind}",
-        seed=seed,
-        max_tokens=max_tokens,
-        temperature=CardGeneratorConfig().temperature,
+        CompletionRequest(
+            build_messages(task),
+            schema=output_schema.structured_output_schema(task),
+            schema_name=f"aimed_{task.card_kind}",
+            seed=seed,
+            max_tokens=max_tokens,
+            temperature=CardGeneratorConfig().temperature,
+        ),
     )
 
 

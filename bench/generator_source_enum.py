@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 from aimed_cardgen import ModelServerConfig
-from aimed_cardgen.model_server import LlamaServerBackend
+from aimed_cardgen.model_server import CompletionRequest, LlamaServerBackend
 from aimed_cardgen.output_schema import SourceChoices, source_choices, structured_output_schema
 from aimed_contracts.prompts import GenerationTask, build_messages
 from aimed_contracts.sentences import split_sentences
@@ -79,7 +79,10 @@ def grammar_build(http: httpx.Client, url: str, backend: LlamaServerBackend, rep
 
     def body(schema: dict[str, Any] | None) -> dict[str, Any]:
         return backend._completion_body(
-            "demo", messages, schema=schema, schema_name="card", seed=1, max_tokens=1, temperature=0.6
+            "demo",
+            CompletionRequest(
+                messages, schema=schema, schema_name="card", seed=1, max_tokens=1, temperature=0.6
+            ),
         )
 
     overhead_ms(http, url, body(None))  # the prompt is cached from here on
@@ -111,12 +114,14 @@ def speed(http: httpx.Client, url: str, backend: LlamaServerBackend, seeds: int,
             for mode, chosen in modes if seed % 2 == 0 else modes[::-1]:
                 body = backend._completion_body(
                     "demo",
-                    build_messages(task),
-                    schema=structured_output_schema(task, chosen),
-                    schema_name=task.card_kind,
-                    seed=seed,
-                    max_tokens=max_tokens,
-                    temperature=0.6,
+                    CompletionRequest(
+                        build_messages(task),
+                        schema=structured_output_schema(task, chosen),
+                        schema_name=task.card_kind,
+                        seed=seed,
+                        max_tokens=max_tokens,
+                        temperature=0.6,
+                    ),
                 )
                 timings = http.post(f"{url}/v1/chat/completions", json=body).json()["timings"]
                 rates[mode].append(float(timings["predicted_per_second"]))

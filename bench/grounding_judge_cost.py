@@ -42,16 +42,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from aimed_cardgen import BackendKind, ModelServerConfig  # noqa: E402
-from aimed_cardgen.claim_judge import JUDGE_SEED, ClaimJudge  # noqa: E402
+from aimed_cardgen.claim_judge import ClaimJudge, verdict_request  # noqa: E402
 from aimed_cardgen.model_server import make_backend  # noqa: E402
 from aimed_contracts.grounding import check_card  # noqa: E402
 from aimed_contracts.judge import (  # noqa: E402
-    VERDICT_MAX_TOKENS,
     card_claims,
     judge_messages,
     judge_sentences,
     parse_verdict,
-    verdict_schema,
 )
 from tests.support.grounding_corpus import FAULT_TYPES, CorpusContext, load_corpus  # noqa: E402
 from tests.support.llama import LlamaServer  # noqa: E402
@@ -77,12 +75,7 @@ async def measure_cost(url: str, n_cards: int) -> None:
             for position, claim in enumerate(card_claims(case.card)):
                 start = time.perf_counter()
                 completion = await backend.complete(
-                    judge_messages(context.topic, sentences, claim),
-                    schema=verdict_schema(len(sentences)),
-                    schema_name="aimed_judge_verdict",
-                    seed=JUDGE_SEED,
-                    max_tokens=VERDICT_MAX_TOKENS,
-                    temperature=0.0,
+                    verdict_request(judge_messages(context.topic, sentences, claim), len(sentences))
                 )
                 wall_ms = (time.perf_counter() - start) * 1000
                 try:

@@ -9,7 +9,12 @@ import httpx
 import pytest
 
 from aimed_cardgen.errors import NotAnApiAnswer
-from aimed_cardgen.model_server import LlamaServerBackend, ModelServerConfig, OpenAICompatibleBackend
+from aimed_cardgen.model_server import (
+    CompletionRequest,
+    LlamaServerBackend,
+    ModelServerConfig,
+    OpenAICompatibleBackend,
+)
 
 HTML = httpx.Response(200, text="<html><body>Bienvenido al portal cautivo</body></html>")
 PROPS = {"default_generation_settings": {"n_ctx": 4096}, "total_slots": 1}
@@ -35,12 +40,14 @@ async def _complete(
     config = ModelServerConfig(base_url="http://model")
     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
         await backend_type(client, config).complete(
-            [{"role": "user", "content": "hola"}],
-            schema=None,
-            schema_name="card",
-            seed=1,
-            max_tokens=8,
-            temperature=0.0,
+            CompletionRequest(
+                [{"role": "user", "content": "hola"}],
+                schema=None,
+                schema_name="card",
+                seed=1,
+                max_tokens=8,
+                temperature=0.0,
+            )
         )
 
 

@@ -8,7 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from aimed_cardgen.model_server import LlamaServerBackend, ModelServerConfig, OpenAICompatibleBackend
+from aimed_cardgen.model_server import (
+    CompletionRequest,
+    LlamaServerBackend,
+    ModelServerConfig,
+    OpenAICompatibleBackend,
+)
 
 ANSWER = {
     "choices": [{"message": {"content": "{}"}, "finish_reason": "stop"}],
@@ -32,12 +37,14 @@ async def _sent_body(backend_type: type[OpenAICompatibleBackend], **options: Any
     config = ModelServerConfig(base_url="http://model", **options)
     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
         await backend_type(client, config).complete(
-            [{"role": "user", "content": "hola"}],
-            schema={"type": "object"},
-            schema_name="card",
-            seed=7,
-            max_tokens=64,
-            temperature=0.6,
+            CompletionRequest(
+                [{"role": "user", "content": "hola"}],
+                schema={"type": "object"},
+                schema_name="card",
+                seed=7,
+                max_tokens=64,
+                temperature=0.6,
+            )
         )
     [body] = sent
     return body

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aimed_cardgen.model_server import BackendKind, Completion, Messages, ServerInfo
+from aimed_cardgen.model_server import BackendKind, Completion, CompletionRequest, Messages, ServerInfo
 
 Answer = str | dict[str, Any] | Exception
 
@@ -40,13 +40,7 @@ class FakeBackend:
 
     async def health(self) -> dict[str, Any]:
         info = await self.info()
-        return {
-            "model_loaded": True,
-            "model_id": info.model_id,
-            "n_ctx_slot": info.n_ctx_slot,
-            "slots": info.slots,
-            "slots_idle": info.slots,
-        }
+        return info.health(slots_idle=info.slots)
 
     async def count_tokens(self, text: str) -> int:
         return words(text)
@@ -54,21 +48,17 @@ class FakeBackend:
     async def count_prompt_tokens(self, messages: Messages) -> int:
         return sum(words(m["content"]) + 4 for m in messages)
 
-    async def complete(
-        self,
-        messages: Messages,
-        *,
-        schema: dict[str, Any] | None,
-        schema_name: str,
-        seed: int,
-        max_tokens: int,
-        temperature: float,
-        slot: int | None = None,
-    ) -> Completion:
+    async def complete(self, request: CompletionRequest) -> Completion:
         if self.down is not None:
             raise self.down
         self.calls.append(
-            {"messages": messages, "schema": schema, "seed": seed, "max_tokens": max_tokens, "slot": slot}
+            {
+                "messages": request.messages,
+                "schema": request.schema,
+                "seed": request.seed,
+                "max_tokens": request.max_tokens,
+                "slot": request.slot,
+            }
         )
         if self.on_complete is not None:
             self.on_complete()
@@ -81,7 +71,7 @@ class FakeBackend:
         return Completion(
             text=text,
             finish_reason="stop",
-            prompt_tokens=await self.count_prompt_tokens(messages),
+            prompt_tokens=await self.count_prompt_tokens(request.messages),
             completion_tokens=words(text),
             prompt_ms=1.0,
             generation_ms=10.0,

@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from aimed_cardgen.model_server import LlamaServerBackend
+from aimed_cardgen.model_server import CompletionRequest, LlamaServerBackend
 from aimed_cardgen.output_schema import source_choices, structured_output_schema
 from aimed_contracts.cards import card_json_schema, parse_card
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
@@ -98,12 +98,14 @@ async def test_llama_server_compiles_each_kind_schema(kind: str, llama_server: L
     async with httpx.AsyncClient(timeout=300) as client:
         backend = LlamaServerBackend(client, _settings(llama_server.url).model_server())
         completion = await backend.complete(
-            [{"role": "user", "content": "Escribe un poema corto sobre el mar."}],
-            schema=structured_output_schema(request.generation_task()),
-            schema_name=kind,
-            seed=3,
-            max_tokens=120,
-            temperature=0.6,
+            CompletionRequest(
+                [{"role": "user", "content": "Escribe un poema corto sobre el mar."}],
+                schema=structured_output_schema(request.generation_task()),
+                schema_name=kind,
+                seed=3,
+                max_tokens=120,
+                temperature=0.6,
+            )
         )
     compact = re.sub(r"\s+", "", completion.text)
     topic = EXAMPLE_TOPIC.replace(" ", "")
@@ -123,17 +125,19 @@ async def test_a_string_bound_makes_the_model_close_the_string(llama_server: Lla
     async with httpx.AsyncClient(timeout=300) as client:
         backend = LlamaServerBackend(client, _settings(llama_server.url, dry_multiplier=0).model_server())
         completion = await backend.complete(
-            [
-                {
-                    "role": "user",
-                    "content": "Repite «asma asma asma» sin parar, sin cerrar nunca las comillas.",
-                }
-            ],
-            schema=schema,
-            schema_name="bounded",
-            seed=5,
-            max_tokens=200,
-            temperature=0.6,
+            CompletionRequest(
+                [
+                    {
+                        "role": "user",
+                        "content": "Repite «asma asma asma» sin parar, sin cerrar nunca las comillas.",
+                    }
+                ],
+                schema=schema,
+                schema_name="bounded",
+                seed=5,
+                max_tokens=200,
+                temperature=0.6,
+            )
         )
     assert completion.finish_reason == "stop", completion.text
     assert 1 <= len(json.loads(completion.text)["texto"]) <= 40
@@ -323,12 +327,14 @@ async def test_llama_server_can_only_return_sources_from_the_context(llama_serve
         backend = LlamaServerBackend(client, _settings(llama_server.url).model_server())
         for seed in (1, 2, 3):
             completion = await backend.complete(
-                messages,
-                schema=structured_output_schema(task, choices),
-                schema_name="battlecard",
-                seed=seed,
-                max_tokens=160,  # the sources come first; a cut answer still shows them
-                temperature=1.0,
+                CompletionRequest(
+                    messages,
+                    schema=structured_output_schema(task, choices),
+                    schema_name="battlecard",
+                    seed=seed,
+                    max_tokens=160,  # the sources come first; a cut answer still shows them
+                    temperature=1.0,
+                )
             )
             written += _sources_written(completion.text)
     assert written

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from aimed_cardgen.model_server import LlamaServerBackend
+from aimed_cardgen.model_server import CompletionRequest, LlamaServerBackend
 from aimed_cardgen.streaming import StreamedChat
 from aimed_contracts.examples import EXAMPLE_CONTEXT, EXAMPLE_TOPIC
 from aimed_generator.config import Settings
@@ -146,13 +146,22 @@ async def test_the_backend_streams_a_followed_completion_and_counts_each_token(
         watcher = asyncio.create_task(watch())
         with board.track("poema-0001", "battlecard"):
             completion = await backend.complete(
-                messages, schema=None, schema_name="aimed_battlecard", seed=1, max_tokens=48, temperature=0.8
+                CompletionRequest(
+                    messages,
+                    schema=None,
+                    schema_name="aimed_battlecard",
+                    seed=1,
+                    max_tokens=48,
+                    temperature=0.8,
+                )
             )
         watcher.cancel()
         # Read now: a finished generation is forgotten a minute later.
         entry = board.get("poema-0001")
         plain = await backend.complete(
-            messages, schema=None, schema_name="aimed_battlecard", seed=1, max_tokens=48, temperature=0.8
+            CompletionRequest(
+                messages, schema=None, schema_name="aimed_battlecard", seed=1, max_tokens=48, temperature=0.8
+            )
         )
     assert entry is not None and entry.status().state == "done"
     assert entry.tokens == completion.completion_tokens > 0

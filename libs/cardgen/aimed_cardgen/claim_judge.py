@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aimed_cardgen.errors import ModelTimeout, ModelUnavailable, NotAnApiAnswer
-from aimed_cardgen.model_server import ModelBackend, ModelServerConfig, open_backend
+from aimed_cardgen.model_server import CompletionRequest, ModelBackend, ModelServerConfig, open_backend
 from aimed_cardgen.results import Issue
 from aimed_cardgen.verdict import Judgement
 from aimed_contracts.errors import ServiceError
@@ -47,6 +47,18 @@ from aimed_contracts.prompts import GenerationTask
 JUDGE_SEED = 0
 
 
+def verdict_request(messages: list[dict[str, str]], n_sentences: int) -> CompletionRequest:
+    """The completion that asks the judge about one claim of a context of `n_sentences`."""
+    return CompletionRequest(
+        messages,
+        schema=verdict_schema(n_sentences),
+        schema_name="aimed_judge_verdict",
+        seed=JUDGE_SEED,
+        max_tokens=VERDICT_MAX_TOKENS,
+        temperature=0.0,
+    )
+
+
 @dataclass(frozen=True)
 class JudgeReview:
     """What the judge said on one card: its issues and a summary for the grounding report."""
@@ -61,14 +73,7 @@ class ClaimJudge:
 
     async def _ask(self, messages: list[dict[str, str]], n_sentences: int) -> tuple[Outcome, float]:
         try:
-            completion = await self.backend.complete(
-                messages,
-                schema=verdict_schema(n_sentences),
-                schema_name="aimed_judge_verdict",
-                seed=JUDGE_SEED,
-                max_tokens=VERDICT_MAX_TOKENS,
-                temperature=0.0,
-            )
+            completion = await self.backend.complete(verdict_request(messages, n_sentences))
         except ModelTimeout as exc:
             return JudgeFailure("timeout", exc.message), 0.0
         except ModelUnavailable as exc:

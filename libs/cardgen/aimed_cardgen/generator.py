@@ -18,7 +18,7 @@ from aimed_cardgen.admission import Admission
 from aimed_cardgen.claim_judge import ClaimJudge
 from aimed_cardgen.context_budget import FittedPrompt, fit_prompt
 from aimed_cardgen.hooks import GenerationMetrics
-from aimed_cardgen.model_server import ModelBackend
+from aimed_cardgen.model_server import CompletionRequest, ModelBackend
 from aimed_cardgen.output_schema import SourceChoices, source_choices, structured_output_schema
 from aimed_cardgen.results import CardResult, ContextUsed, GenerationInfo, Policy, Timings, Usage
 from aimed_cardgen.slot_affinity import SlotAffinity, prefix_key
@@ -137,13 +137,15 @@ class CardGenerator:
                     seed = (base_seed + number - 1) % SEED_SPACE
                     try:
                         completion = await self.backend.complete(
-                            fitted.messages,
-                            schema=schema,
-                            schema_name=f"aimed_{kind}",
-                            seed=seed,
-                            max_tokens=options.max_tokens,
-                            temperature=self.temperature,
-                            slot=slot,
+                            CompletionRequest(
+                                fitted.messages,
+                                schema=schema,
+                                schema_name=f"aimed_{kind}",
+                                seed=seed,
+                                max_tokens=options.max_tokens,
+                                temperature=self.temperature,
+                                slot=slot,
+                            )
                         )
                     except BaseException:
                         await asyncio.gather(preparing, return_exceptions=True)

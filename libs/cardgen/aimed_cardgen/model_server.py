@@ -76,6 +76,32 @@ class ServerInfo:
     slots: int
     exact_token_counts: bool
 
+    def health(self, slots_idle: int | None) -> dict[str, Any]:
+        """What a backend's `health()` answers once the server has told us this much."""
+        return {
+            "model_loaded": True,
+            "model_id": self.model_id,
+            "n_ctx_slot": self.n_ctx_slot,
+            "slots": self.slots,
+            "slots_idle": slots_idle,
+        }
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """One chat completion: what the model reads and how it samples its answer."""
+
+    messages: Messages
+    # The JSON schema the answer is constrained to (`response_format`); None: free text.
+    schema: dict[str, Any] | None
+    # Names the schema for the server, and the completion for a progress follower.
+    schema_name: str
+    seed: int
+    max_tokens: int
+    temperature: float
+    # The llama-server slot that holds this prompt's prefix (slots.py); None: any slot.
+    slot: int | None = None
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -104,17 +130,7 @@ class ModelBackend(Protocol):
 
     async def count_prompt_tokens(self, messages: Messages) -> int: ...
 
-    async def complete(
-        self,
-        messages: Messages,
-        *,
-        schema: dict[str, Any] | None,
-        schema_name: str,
-        seed: int,
-        max_tokens: int,
-        temperature: float,
-        slot: int | None = None,
-    ) -> Completion: ...
+    async def complete(self, request: CompletionRequest) -> Completion: ...
 
 
 # How llama-server (`type`) and OpenAI-style servers (`code`) say "prompt too long".
@@ -235,13 +251,7 @@ class OpenAICompatibleBackend:
 
     async def health(self) -> dict[str, Any]:
         info = await self.info(refresh=True)
-        return {
-            "model_loaded": True,
-            "model_id": info.model_id,
-            "n_ctx_slot": info.n_ctx_slot,
-            "slots": info.slots,
-            "slots_idle": None,
-        }
+        return info.health(slots_idle=None)
 
     async def count_tokens(self, text: str) -> int:
         return math.ceil(len(text) / ESTIMATE_CHARS_PER_TOKEN)
@@ -250,60 +260,30 @@ class OpenAICompatibleBackend:
         counts = [await self.count_tokens(m["content"]) for m in messages]
         return sum(counts) + ESTIMATE_TOKENS_PER_MESSAGE * (len(messages) + 1)
 
-    def _completion_body(
-        self,
-        model_id: str,
-        messages: Messages,
-        *,
-        schema: dict[str, Any] | None,
-        schema_name: str,
-        seed: int,
-        max_tokens: int,
-        temperature: float,
-        slot: int | None = None,
-    ) -> dict[str, Any]:
+    def _completion_body(self, model_id: str, request: CompletionRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": model_id,
-            "messages": messages,
-            "max_tokens": max_tokens,
-            "temperature": temperature,
-            "seed": seed,
+            "messages": request.messages,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "seed": request.seed,
             "stream": False,
         }
-        if schema is not None:
+        if request.schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+                "json_schema": {"name": request.schema_name, "schema": request.schema, "strict": True},
             }
         return body
 
-    async def complete(
-        self,
-        messages: Messages,
-        *,
-        schema: dict[str, Any] | None,
-        schema_name: str,
-        seed: int,
-        max_tokens: int,
-        temperature: float,
-        slot: int | None = None,
-    ) -> Completion:
+    async def complete(self, request: CompletionRequest) -> Completion:
         info = await self.info()
-        body = self._completion_body(
-            info.model_id,
-            messages,
-            schema=schema,
-            schema_name=schema_name,
-            seed=seed,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            slot=slot,
-        )
+        body = self._completion_body(info.model_id, request)
         start = time.perf_counter()
-        progress = following(schema_name)
+        progress = following(request.schema_name)
         if progress is not None:
             # Someone waits for this card: stream it, so its tokens can be counted as they come.
-            progress.begin_attempt(max_tokens)
+            progress.begin_attempt(request.max_tokens)
             payload = await self._stream_chat(body, progress)
         else:
             response = await self._call(
@@ -398,16 +378,14 @@ class LlamaServerBackend(OpenAICompatibleBackend):
             )
         return self._info
 
-    def _completion_body(
-        self, model_id: str, messages: Messages, *, slot: int | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
-        body = super()._completion_body(model_id, messages, **kwargs)
+    def _completion_body(self, model_id: str, request: CompletionRequest) -> dict[str, Any]:
+        body = super()._completion_body(model_id, request)
         # Keep the evaluated prompt in the slot (llama-server's default, said explicitly),
         # and send the request to the slot that holds its topic's prompt (slots.py): the
         # next card of the topic starts with the same rules and context.
         body["cache_prompt"] = True
-        if slot is not None:
-            body["id_slot"] = slot
+        if request.slot is not None:
+            body["id_slot"] = request.slot
         if self.config.dry_multiplier > 0:
             # llama-server's own sampler extension; other OpenAI-style servers may refuse it.
             body["dry_multiplier"] = self.config.dry_multiplier
@@ -424,13 +402,7 @@ class LlamaServerBackend(OpenAICompatibleBackend):
         except ServiceError:
             # /slots can be disabled (--no-slots); the rest of the health still holds.
             pass
-        return {
-            "model_loaded": True,
-            "model_id": info.model_id,
-            "n_ctx_slot": info.n_ctx_slot,
-            "slots": info.slots,
-            "slots_idle": slots_idle,
-        }
+        return info.health(slots_idle)
 
     async def count_tokens(self, text: str) -> int:
         response = await self._call(
