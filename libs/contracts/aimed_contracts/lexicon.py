@@ -218,15 +218,22 @@ def _is_abbreviation(word: str) -> bool:
     return not (word.isupper() and zipf_es(word.casefold()) >= _EMPHASIS_MIN_ZIPF)
 
 
+def _rare_word(word: str, *, min_length: int, max_zipf: float) -> bool:
+    """A word rarer than `max_zipf`, at least `min_length` letters long, and neither a unit nor
+    a number word (quantities are compared as quantities): where `is_term` and `is_content`
+    start for a word that is not an abbreviation."""
+    folded = fold(word)
+    if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < min_length:
+        return False
+    return zipf(word) < max_zipf
+
+
 @lru_cache(maxsize=65536)
 def is_term(word: str) -> bool:
     """Does this word name something (a drug, test, finding) that must come from the context?"""
     if _is_abbreviation(word):
         return True
-    folded = fold(word)
-    if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < 2:
-        return False
-    if zipf(word) >= TERM_MAX_ZIPF or folded.endswith("mente"):
+    if not _rare_word(word, min_length=2, max_zipf=TERM_MAX_ZIPF) or fold(word).endswith("mente"):
         return False
     return not is_verb(word) and not is_participle(word)
 
@@ -270,12 +277,7 @@ def _is_infinitive(infinitive: str) -> bool:
 @lru_cache(maxsize=65536)
 def is_content(word: str) -> bool:
     """Does this word carry content for aligning a claim with a sentence?"""
-    if _is_abbreviation(word):
-        return True
-    folded = fold(word)
-    if folded in UNIT_SPELLINGS or folded in NUMBER_WORDS or len(folded) < 3:
-        return False
-    return zipf(word) < FUNCTION_MIN_ZIPF
+    return _is_abbreviation(word) or _rare_word(word, min_length=3, max_zipf=FUNCTION_MIN_ZIPF)
 
 
 # A name completed by a capital letter: "vitamina D", "hepatitis B", "factor V", "grado A".
