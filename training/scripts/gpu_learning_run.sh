@@ -8,6 +8,14 @@
 #   bash training/scripts/gpu_learning_run.sh eval           # eval after, eval before, pack
 #   bash training/scripts/gpu_learning_run.sh eval after     # one eval (then pack), so that the two
 #   bash training/scripts/gpu_learning_run.sh eval before    # fit two calls; EVAL_TIMEOUT_S each (280)
+#   EVAL_ROWS=1-12 bash training/scripts/gpu_learning_run.sh eval before    # part of the held-out rows
+#   EVAL_ROWS=13-24 bash training/scripts/gpu_learning_run.sh eval before   # (one call each: the base
+#   bash training/scripts/gpu_learning_run.sh merge before   # model needs ~25 s a row), then one report
+#
+# EVAL_ROWS=A-B evaluates held-out rows A..B (1-based) into /tmp/results/eval-WHICH-rowsA-B with seed
+# 1234+A-1, so each row gets the seed it has in a whole run (eval seeds row i with seed + i - 1);
+# `merge WHICH` joins the parts' eval.json (card indices renumbered to the whole file's) into
+# /tmp/results/eval-WHICH/eval.json and .md with the summary recomputed, then packs.
 #
 # Inputs carried next to the repository (docs/benchmarks.md says how they are made): the demo GGUF
 # xz-compressed in two pieces (.gpu-a/gguf.xz.part-a or $PART_A, .gpu-b/gguf.xz.part-b; with the
@@ -72,18 +80,58 @@ from gguf import GGUFReader
 r = GGUFReader('/tmp/run/export/model-q4_k_m.gguf')
 print({k: r.get_field(k).contents() for k in ('tokenizer.ggml.model', 'tokenizer.ggml.pre', 'general.file_type')})"
   ;;
-eval)
-  for which in ${2:-after before}; do
+eval | merge)
+  [[ "$1" == eval ]] && for which in ${2:-after before}; do
     case "$which" in
     after) model=/tmp/run/export/model-q4_k_m.gguf ;;
     before) model=models/SmolLM2-135M-Instruct.Q4_1.gguf ;;
     *) echo "eval: after or before, not $which" >&2; exit 2 ;;
     esac
-    log "eval $which"
+    data=training/data/heldout.jsonl seed=1234 name="eval-$which"
+    if [[ -n "${EVAL_ROWS:-}" ]]; then
+      first="${EVAL_ROWS%-*}" last="${EVAL_ROWS#*-}"
+      name="eval-$which-rows$first-$last" data="/tmp/heldout-rows$first-$last.jsonl" seed=$((1234 + first - 1))
+      sed -n "${first},${last}p" training/data/heldout.jsonl > "$data"
+    fi
+    log "eval $which ${EVAL_ROWS:+rows $EVAL_ROWS (seed $seed)}"
     timeout "${EVAL_TIMEOUT_S:-280}" python3 -m aimed_training.cli eval --model "$model" \
-      --data training/data/heldout.jsonl --out "/tmp/results/eval-$which" --parallel 8 --request-timeout-s 300 \
-      2>"/tmp/eval-$which.log" || { echo "eval $which failed: $?"; tail -c 3000 "/tmp/eval-$which.log"; }
+      --data "$data" --out "/tmp/results/$name" --seed "$seed" --parallel 8 --request-timeout-s 300 \
+      2>"/tmp/$name.log" || { echo "eval $which failed: $?"; tail -c 3000 "/tmp/$name.log"; }
+    cp "/tmp/$name.log" /tmp/results/ 2>/dev/null
+    cat "/tmp/results/$name/eval.md" 2>/dev/null
   done
+  [[ "$1" == eval && -n "${EVAL_ROWS:-}" ]] && exit 0
+  if [[ "$1" == merge ]]; then
+    which="${2:?merge after|before}"
+    python3 - "$which" <<'PY'
+import json, sys
+from dataclasses import asdict
+from pathlib import Path
+from aimed_training.evaluation import MODES, CardOutcome, render_markdown_report, summarize
+which = sys.argv[1]
+parts = sorted(Path("/tmp/results").glob(f"eval-{which}-rows*/eval.json"), key=lambda p: int(p.parent.name.split("rows")[1].split("-")[0]))
+reports = [json.loads(p.read_text(encoding="utf-8")) for p in parts]
+outcomes = []
+for path, report in zip(parts, reports):
+    offset = int(path.parent.name.split("rows")[1].split("-")[0]) - 1
+    outcomes += [CardOutcome(**{**card, "row": card["row"] + offset}) for card in report["cards"]]
+merged = {
+    **reports[0],
+    "data": "training/data/heldout.jsonl",
+    "rows": sum(r["rows"] for r in reports),
+    "seed": 1234,
+    "parts": [{"rows": p.parent.name.split("rows")[1], "seed": r["seed"], "data": r["data"]} for p, r in zip(parts, reports)],
+    "summary": {mode: asdict(summarize([o for o in outcomes if o.mode == mode])) for mode in MODES},
+    "cards": [asdict(o) for o in outcomes],
+}
+out = Path(f"/tmp/results/eval-{which}")
+out.mkdir(parents=True, exist_ok=True)
+(out / "eval.json").write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+(out / "eval.md").write_text(render_markdown_report(merged), encoding="utf-8")
+print(f"merged {[p.parent.name for p in parts]}: {merged['rows']} rows")
+print(render_markdown_report(merged))
+PY
+  fi
   log "pack"
   cp /tmp/run/summary.json /tmp/run/loss.csv /tmp/run/loss.png /tmp/run/config.yaml /tmp/run/data.sha256 \
     /tmp/run/export/export.json /tmp/results/
@@ -93,7 +141,7 @@ eval)
   ls -la "$out"
   ;;
 *)
-  echo "usage: $0 train | eval [after|before]" >&2
+  echo "usage: $0 train | eval [after|before] | merge after|before" >&2
   exit 2
   ;;
 esac
