@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from aimed_contracts.cards import DRILL_KIND_BY_LEVEL
 from aimed_contracts.fields import RowId
@@ -85,6 +85,45 @@ def card_level(kind: CardKind | str, item_level: int) -> int:
 
 
 # --- learners -----------------------------------------------------------------------
+
+
+class _LearnerUpdate(BaseModel):
+    timezone: str | None = Field(default=None, min_length=1, max_length=64, examples=["Europe/Madrid"])
+    daily_new_limit: int | None = Field(default=None, ge=0, le=1000)
+
+
+class SrsSettingsUpdate(BaseModel):
+    """Any subset of the SRS settings: the one declaration of their names, types and ranges.
+
+    The scheduler's core (`srs.SrsSettings`) holds their defaults and checks the merged result
+    as a whole with the same ranges; a test ties its field names to these."""
+
+    initial_ease: float | None = Field(default=None, ge=1.3, le=5.0)
+    minimum_ease: float | None = Field(default=None, ge=1.0, le=5.0)
+    relearn_minutes: int | None = Field(default=None, ge=1, le=1439)
+    hard_interval_days: int | None = Field(default=None, ge=1, le=365)
+    first_interval_days: int | None = Field(default=None, ge=1, le=365)
+    second_interval_days: int | None = Field(default=None, ge=1, le=365)
+    easy_bonus: float | None = Field(default=None, ge=1.0, le=5.0)
+    level2_min_ease: float | None = Field(default=None, ge=1.3, le=5.0)
+    level2_min_interval_days: int | None = Field(default=None, ge=0, le=3650)
+    mastery_n: int | None = Field(default=None, ge=1, le=50)
+    angle_mastery_n: int | None = Field(default=None, ge=1, le=50)
+    perspectives: list[Annotated[str, StringConstraints(pattern=r"\S")]] | None = Field(
+        default=None, min_length=1, max_length=25, description="Distinct, non-blank."
+    )
+    algorithm: Literal["sm2", "fsrs"] | None = Field(
+        default=None,
+        description="Switching replays the review log into FSRS; switching back keeps SM-2's last state.",
+    )
+    desired_retention: float | None = Field(default=None, ge=0.7, le=0.99)
+    fsrs_level2_min_stability_days: float | None = Field(default=None, ge=1, le=3650)
+    fsrs_level2_max_difficulty: float | None = Field(default=None, ge=1, le=10)
+
+
+class LearnerSettingsUpdate(SrsSettingsUpdate, _LearnerUpdate):
+    """Any subset of a learner's settings: timezone and daily new-topic limit, then the SRS
+    settings (fields run in that order: pydantic collects the bases' fields last base first)."""
 
 
 class LearnerSettingsPublic(_Wire):

@@ -10,12 +10,12 @@ stats' day counts and modulo rows, a skipped temario row) are the scheduler's wi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from aimed_contracts.fields import MAX_ROW_ID, CalendarDate, ModuloName, RowId, TopicTitle
-from aimed_contracts.scheduler_api import DayCount, ModuloStats, TemarioSkippedRow
+from aimed_contracts.scheduler_api import DayCount, LearnerSettingsUpdate, ModuloStats, TemarioSkippedRow
 from aimed_gateway.generation_progress import CardProgress
 
 Grade = Literal["fail", "hard", "good", "easy"]
@@ -331,36 +331,12 @@ class SettingsPublic(_Open):
     desired_retention: float = Field(description="FSRS: the recall probability each review is scheduled at.")
 
 
-class SettingsUpdate(BaseModel):
+class SettingsUpdate(LearnerSettingsUpdate):
     """Any subset of the settings. Each field's range is the scheduler's; the scheduler also
     checks the merged result as a whole (`minimum_ease` ≤ `initial_ease`,
     `second_interval_days` ≥ `first_interval_days`, `timezone` an IANA zone)."""
 
     model_config = ConfigDict(extra="forbid")
-
-    timezone: str | None = Field(default=None, min_length=1, max_length=64, examples=["Europe/Madrid"])
-    daily_new_limit: int | None = Field(default=None, ge=0, le=1000)
-    initial_ease: float | None = Field(default=None, ge=1.3, le=5.0)
-    minimum_ease: float | None = Field(default=None, ge=1.0, le=5.0)
-    relearn_minutes: int | None = Field(default=None, ge=1, le=1439)
-    hard_interval_days: int | None = Field(default=None, ge=1, le=365)
-    first_interval_days: int | None = Field(default=None, ge=1, le=365)
-    second_interval_days: int | None = Field(default=None, ge=1, le=365)
-    easy_bonus: float | None = Field(default=None, ge=1.0, le=5.0)
-    level2_min_ease: float | None = Field(default=None, ge=1.3, le=5.0)
-    level2_min_interval_days: int | None = Field(default=None, ge=0, le=3650)
-    mastery_n: int | None = Field(default=None, ge=1, le=50)
-    angle_mastery_n: int | None = Field(default=None, ge=1, le=50)
-    perspectives: list[Annotated[str, StringConstraints(pattern=r"\S")]] | None = Field(
-        default=None, min_length=1, max_length=25, description="Distinct, non-blank."
-    )
-    algorithm: Literal["sm2", "fsrs"] | None = Field(
-        default=None,
-        description="Switching replays the review log into FSRS; switching back keeps SM-2's last state.",
-    )
-    desired_retention: float | None = Field(default=None, ge=0.7, le=0.99)
-    fsrs_level2_min_stability_days: float | None = Field(default=None, ge=1, le=3650)
-    fsrs_level2_max_difficulty: float | None = Field(default=None, ge=1, le=10)
 
 
 class BackupImportResult(_Open):

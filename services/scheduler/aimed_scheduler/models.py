@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from aimed_contracts.fields import CalendarDate, ModuloName, TopicTitle
-from aimed_contracts.scheduler_api import Algorithm, AngleStatus, CardOrigin, TopicStatus
+from aimed_contracts.scheduler_api import AngleStatus, CardOrigin, SrsSettingsUpdate, TopicStatus
 from aimed_scheduler.db import UtcDateTime
 
 
@@ -35,32 +35,6 @@ def _parent_key(table: str, *, nullable: bool = False, **column: Any) -> Any:
 
 
 # ---------------------------------------------------------------- learners
-
-
-class SrsSettingsUpdate(SQLModel):
-    """Any subset of `srs.SrsSettings`; the merged result is validated as a whole."""
-
-    initial_ease: float | None = None
-    minimum_ease: float | None = None
-    relearn_minutes: int | None = None
-    hard_interval_days: int | None = None
-    first_interval_days: int | None = None
-    second_interval_days: int | None = None
-    easy_bonus: float | None = None
-    level2_min_ease: float | None = None
-    level2_min_interval_days: int | None = None
-    mastery_n: int | None = None
-    angle_mastery_n: int | None = None
-    perspectives: list[str] | None = None
-    algorithm: Algorithm | None = None
-    desired_retention: float | None = None
-    fsrs_level2_min_stability_days: float | None = None
-    fsrs_level2_max_difficulty: float | None = None
-
-
-class LearnerSettingsUpdate(SrsSettingsUpdate):
-    timezone: str | None = None
-    daily_new_limit: int | None = Field(default=None, ge=0, le=1000)
 
 
 class LearnerBase(SQLModel):

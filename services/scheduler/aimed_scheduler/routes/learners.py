@@ -5,10 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from aimed_contracts.fields import RowId
-from aimed_contracts.scheduler_api import LearnerPublic, LearnerSettingsPublic
+from aimed_contracts.scheduler_api import (
+    LearnerPublic,
+    LearnerSettingsPublic,
+    LearnerSettingsUpdate,
+    SrsSettingsUpdate,
+)
 from aimed_scheduler import algorithm, repository
 from aimed_scheduler.deps import NowDep, SessionDep, WriteSessionDep
-from aimed_scheduler.models import Learner, LearnerCreate, LearnerSettingsUpdate, SrsSettingsUpdate
+from aimed_scheduler.models import Learner, LearnerCreate
 from aimed_servicekit.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["learners"], responses=ERROR_RESPONSES)
