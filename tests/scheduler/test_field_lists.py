@@ -8,6 +8,7 @@ from dataclasses import fields
 from aimed_contracts.scheduler_api import (
     LearnerSettingsPublic,
     LearnerSettingsUpdate,
+    SrsMemory,
     SrsSettingsUpdate,
     SrsStatePublic,
 )
@@ -27,6 +28,8 @@ def test_state_fields_are_the_cores() -> None:
 
 def test_every_shape_of_a_state_carries_every_field() -> None:
     assert set(STATE_FIELDS) <= set(SrsStateRow.model_fields)
+    assert set(SrsMemory.model_fields) == set(STATE_FIELDS)
+    assert issubclass(SrsStatePublic, SrsMemory) and issubclass(SrsStateRecord, SrsMemory)
     assert set(SrsStatePublic.model_fields) == {
         *STATE_FIELDS,
         "item_type",

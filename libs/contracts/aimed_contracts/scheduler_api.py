@@ -172,27 +172,34 @@ class SrsSummary(_Wire):
     version: int
 
 
-class SrsStatePublic(_Wire):
-    """The whole SRS state of one study item, with its optimistic-lock version."""
+class SrsMemory(_Wire):
+    """What the scheduler stores of one study item's SRS state (`srs.SrsState` but its kind): the
+    one list of those fields for the wire and the backup."""
 
-    item_type: ItemType
-    item_id: int
     ease_factor: float
     interval_minutes: int
-    interval_days: int
     repetitions: int
     lapses: int
-    due_at: datetime | None
+    due_at: AwareDatetime | None
     level: int
     mastery_streak: int
-    mastered: bool
-    mastered_at: datetime | None
-    first_reviewed_at: datetime | None
-    last_reviewed_at: datetime | None
+    mastered_at: AwareDatetime | None
+    first_reviewed_at: AwareDatetime | None
+    last_reviewed_at: AwareDatetime | None
+    # FSRS memory; None until FSRS has seen the item (and absent from backups written before FSRS).
     stability: float | None = None
     difficulty: float | None = None
     fsrs_phase: str | None = None
     fsrs_step: int | None = None
+
+
+class SrsStatePublic(SrsMemory):
+    """The whole SRS state of one study item, with its optimistic-lock version."""
+
+    item_type: ItemType
+    item_id: int
+    interval_days: int
+    mastered: bool
     version: int
 
 

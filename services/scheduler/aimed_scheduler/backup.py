@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from aimed_contracts.errors import Conflict, InvalidInput
 from aimed_contracts.scheduler_api import ReviewRecord as ReviewRecord
+from aimed_contracts.scheduler_api import SrsMemory
 from aimed_scheduler import repository
 from aimed_scheduler.models import Angle, Card, Context, Learner, Review, SrsStateRow, Topic
 from aimed_scheduler.srs import SrsSettings, SrsState
@@ -55,25 +56,11 @@ class AngleRecord(BaseModel):
     created_at: AwareDatetime
 
 
-class SrsStateRecord(BaseModel):
+class SrsStateRecord(SrsMemory):
     item_type: Literal["topic", "angle"]
     topic_id: int
     angle_id: int | None
-    ease_factor: float
-    interval_minutes: int
-    repetitions: int
-    lapses: int
-    due_at: AwareDatetime | None
-    level: int
-    mastery_streak: int
-    mastered_at: AwareDatetime | None
-    first_reviewed_at: AwareDatetime | None
-    last_reviewed_at: AwareDatetime | None
-    # FSRS memory; absent from backups written before FSRS.
-    stability: float | None = None
-    difficulty: float | None = None
     fsrs_phase: Literal["learning", "review", "relearning"] | None = None
-    fsrs_step: int | None = None
     version: int
 
 
